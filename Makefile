@@ -1,0 +1,45 @@
+# Two commands for a new user: `make demo` and `make test`.
+# Both create .venv with $(PYTHON), install the pinned stack (constraints.txt)
+# and this package, then run.  A second run reuses the venv.
+
+PYTHON ?= python3.11
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+OUT    ?= runs/demo
+
+.PHONY: demo test bench lock check-python clean
+
+check-python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+	  echo "error: '$(PYTHON)' not found. Install Python 3.11 (3.9-3.11 work) or pass one: make PYTHON=/path/to/python3.11"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 9) <= sys.version_info[:2] <= (3, 11) else 1)' || { \
+	  echo "error: $(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'); TensorFlow 2.15 needs Python 3.9-3.11. Install Python 3.11 or pass one: make PYTHON=/path/to/python3.11"; exit 1; }
+
+$(STAMP): setup.py constraints.txt | check-python
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -c constraints.txt -e '.[test]'
+	@touch $(STAMP)
+
+demo: check-python $(STAMP)
+	$(VPY) bin/demo.py --out_dir=$(OUT)
+
+test: check-python $(STAMP)
+	$(VPY) -m pytest -q tests
+
+bench: check-python $(STAMP)
+	for b in bench/*_bench.py; do $(VPY) $$b || exit 1; done
+
+# Regenerates constraints.txt: resolve setup.py's requirements afresh in a
+# scratch venv and freeze every resolved package.
+lock: check-python
+	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
+	.lockvenv/bin/python -m pip install -q --upgrade pip
+	.lockvenv/bin/python -m pip install -q -e '.[test]'
+	{ echo '# Lock of every resolved package (Python 3.11, Linux x86-64). Regenerate: make lock'; \
+	  .lockvenv/bin/python -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt
+	rm -rf .lockvenv
+
+clean:
+	rm -rf $(VENV) .lockvenv
