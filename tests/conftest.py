@@ -1,0 +1,16 @@
+"""Shared test set-up: quiet TensorFlow logs, seeded randomness."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # pylint: disable=g-import-not-at-top
+import pytest  # pylint: disable=g-import-not-at-top
+import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    """Every test starts from the same global seeds."""
+    tf.random.set_seed(0)
+    np.random.seed(0)
