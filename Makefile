@@ -11,10 +11,12 @@ OUT    ?= runs/demo
 .PHONY: demo test bench lock check-python clean
 
 check-python:
-	@command -v $(PYTHON) >/dev/null 2>&1 || { \
-	  echo "error: '$(PYTHON)' not found. Install Python 3.11 (3.9-3.11 work) or pass one: make PYTHON=/path/to/python3.11"; exit 1; }
-	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 9) <= sys.version_info[:2] <= (3, 11) else 1)' || { \
-	  echo "error: $(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'); TensorFlow 2.15 needs Python 3.9-3.11. Install Python 3.11 or pass one: make PYTHON=/path/to/python3.11"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 9) <= sys.version_info[:2] <= (3, 11) else 3)' 2>/dev/null; \
+	case $$? in \
+	  0) ;; \
+	  3) echo "error: $(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'); TensorFlow 2.15 needs Python 3.9-3.11. Install Python 3.11 or pass one: make PYTHON=/path/to/python3.11"; exit 1;; \
+	  *) echo "error: '$(PYTHON)' does not run. Install Python 3.11 (3.9-3.11 work) or pass one: make PYTHON=/path/to/python3.11"; exit 1;; \
+	esac
 
 $(STAMP): setup.py constraints.txt | check-python
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
