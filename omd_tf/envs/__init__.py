@@ -1,4 +1,5 @@
 """Gymnasium environments as TF-Agents `PyEnvironment`s."""
+
 import numbers
 from typing import Optional
 

@@ -4,6 +4,7 @@
 at every reset and step, to a flat `Box` observation. They carry no
 information about the dynamics or the reward.
 """
+
 import numbers
 from typing import Any, Dict, Optional, Tuple
 

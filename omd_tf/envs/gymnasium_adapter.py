@@ -3,6 +3,7 @@
 TF-Agents 0.19 only wraps the legacy `gym` package; this covers gymnasium
 environments with `Box` observations and `Discrete` or `Box` actions.
 """
+
 from typing import Any, Dict, Optional
 
 import gymnasium

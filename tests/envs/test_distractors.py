@@ -1,4 +1,5 @@
 """Tests for omd_tf.envs.DistractorWrapper."""
+
 import gymnasium
 import numpy as np
 import pytest
@@ -36,8 +37,9 @@ def test_observation_space_appends_unbounded_dims():
 def test_first_dims_match_unwrapped_env():
     actions = _actions(50)
     plain = _observations(gymnasium.make("CartPole-v1"), 5, actions)
-    wrapped = _observations(DistractorWrapper(gymnasium.make("CartPole-v1"), N), 5,
-                            actions)
+    wrapped = _observations(
+        DistractorWrapper(gymnasium.make("CartPole-v1"), N), 5, actions
+    )
     assert wrapped.shape == (51, 4 + N) and wrapped.dtype == np.float32
     np.testing.assert_array_equal(wrapped[:, :4], plain)
 
@@ -56,7 +58,8 @@ def test_stream_reproducible_from_reset_seed():
     first = _observations(env, 11, _actions(20))
     again = _observations(env, 11, _actions(20))  # Same env, reseeded.
     other_env = _observations(
-        DistractorWrapper(gymnasium.make("CartPole-v1"), N), 11, _actions(20))
+        DistractorWrapper(gymnasium.make("CartPole-v1"), N), 11, _actions(20)
+    )
     np.testing.assert_array_equal(first, again)
     np.testing.assert_array_equal(first, other_env)
     different = _observations(env, 12, _actions(20))

@@ -1,4 +1,5 @@
 """Tests for omd_tf.envs.GymnasiumEnvironment and omd_tf.envs.load."""
+
 import gymnasium
 import numpy as np
 import pytest
@@ -17,7 +18,8 @@ def _run(env, actions):
 
 class _DictObsEnv(gymnasium.Env):
     observation_space = gymnasium.spaces.Dict(
-        {"x": gymnasium.spaces.Box(-1.0, 1.0, (2,))})
+        {"x": gymnasium.spaces.Box(-1.0, 1.0, (2,))}
+    )
     action_space = gymnasium.spaces.Discrete(2)
 
 
@@ -29,7 +31,8 @@ class _MultiBinaryActionEnv(gymnasium.Env):
 @pytest.mark.parametrize("num_distractors", [0, 16])
 def test_validate_cartpole(num_distractors):
     utils.validate_py_environment(
-        load("CartPole-v1", num_distractors=num_distractors, seed=0), episodes=3)
+        load("CartPole-v1", num_distractors=num_distractors, seed=0), episodes=3
+    )
 
 
 def test_validate_inverted_pendulum():
@@ -67,7 +70,8 @@ def test_termination_has_discount_zero_then_auto_resets():
 
 def test_truncation_has_discount_one_then_auto_resets():
     env = GymnasiumEnvironment(
-        gymnasium.make("CartPole-v1", max_episode_steps=5), seed=0)
+        gymnasium.make("CartPole-v1", max_episode_steps=5), seed=0
+    )
     steps = _run(env, [0, 1, 0, 1, 0, 1])
     assert [int(s.step_type) for s in steps] == [0, 1, 1, 1, 1, 2, 0]
     assert steps[5].discount == 1.0 and steps[5].discount.dtype == np.float32
@@ -91,7 +95,8 @@ def test_same_seed_same_observations_different_seed_differs():
     first = _run(load("CartPole-v1", seed=3), actions)
     second = _run(load("CartPole-v1", seed=3), actions)
     np.testing.assert_array_equal(
-        [s.observation for s in first], [s.observation for s in second])
+        [s.observation for s in first], [s.observation for s in second]
+    )
     other = load("CartPole-v1", seed=4).reset()
     assert not np.array_equal(other.observation, first[0].observation)
 
@@ -116,10 +121,13 @@ def test_tf_py_environment_step_shapes():
     assert step.observation.dtype.name == "float32"
 
 
-@pytest.mark.parametrize("env_cls, space_name", [
-    (_DictObsEnv, "observation space"),
-    (_MultiBinaryActionEnv, "action space"),
-])
+@pytest.mark.parametrize(
+    "env_cls, space_name",
+    [
+        (_DictObsEnv, "observation space"),
+        (_MultiBinaryActionEnv, "action space"),
+    ],
+)
 def test_unsupported_space_raises_type_error(env_cls, space_name):
     with pytest.raises(TypeError, match=space_name):
         GymnasiumEnvironment(env_cls())
