@@ -1,0 +1,80 @@
+"""Small ReLU MLPs as TF-Agents networks (the paper's Q and value networks)."""
+
+import numbers
+
+import tensorflow as tf
+from tf_agents.networks import sequential
+
+
+def check_hidden_dim(hidden_dim, name="hidden_dim"):
+    """Raises ValueError unless ``hidden_dim`` is a positive int."""
+    if (
+        isinstance(hidden_dim, bool)
+        or not isinstance(hidden_dim, numbers.Integral)
+        or hidden_dim <= 0
+    ):
+        raise ValueError(f"`{name}` must be a positive int, got {hidden_dim!r}.")
+
+
+def mlp_layers(
+    hidden_dim,
+    output_dim,
+    num_hidden_layers=2,
+    name="mlp",
+    output_initializer="glorot_uniform",
+):
+    """``num_hidden_layers`` Dense(hidden_dim, relu) layers, then Dense(output_dim).
+
+    Returns a list of unbuilt Keras layers mapping [B, D] -> [B, output_dim],
+    named ``{name}_hidden{i}`` and ``{name}_output``; ``output_initializer``
+    initialises the output layer's kernel.
+    """
+    check_hidden_dim(hidden_dim)
+    hidden = [
+        tf.keras.layers.Dense(hidden_dim, activation="relu", name=f"{name}_hidden{i}")
+        for i in range(num_hidden_layers)
+    ]
+    output = tf.keras.layers.Dense(
+        output_dim, kernel_initializer=output_initializer, name=f"{name}_output"
+    )
+    return hidden + [output]
+
+
+def num_discrete_actions(action_spec):
+    """Number of actions of a scalar integer spec with minimum 0."""
+    if not action_spec.dtype.is_integer or action_spec.shape.rank != 0:
+        raise ValueError(
+            f"Need a scalar integer (discrete) action spec, got {action_spec}."
+        )
+    if int(action_spec.minimum) != 0:
+        raise ValueError(f"Discrete action spec must start at 0, got {action_spec}.")
+    return int(action_spec.maximum) + 1
+
+
+def q_network(observation_spec, action_spec, hidden_dim=32, name="QNetwork"):
+    """Q(s, .): observation [B, D] float32 -> Q-values [B, num_actions] float32.
+
+    The output kernel starts small, U(-0.03, 0.03) as in TF-Agents'
+    `QNetwork`, so the initial Q-values are near 0.
+    """
+    small = tf.keras.initializers.RandomUniform(-0.03, 0.03)
+    return sequential.Sequential(
+        mlp_layers(
+            hidden_dim,
+            num_discrete_actions(action_spec),
+            name="q",
+            output_initializer=small,
+        ),
+        input_spec=observation_spec,
+        name=name,
+    )
+
+
+def value_network(observation_spec, hidden_dim=32, name="ValueNetwork"):
+    """V(s): observation [B, D] float32 -> values [B] float32."""
+    squeeze = tf.keras.layers.Lambda(lambda values: tf.squeeze(values, -1))
+    return sequential.Sequential(
+        mlp_layers(hidden_dim, 1, name="value") + [squeeze],
+        input_spec=observation_spec,
+        name=name,
+    )

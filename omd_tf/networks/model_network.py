@@ -1,0 +1,81 @@
+"""Deterministic dynamics and reward model f_θ(s, a), g_θ(s, a)."""
+
+import tensorflow as tf
+from tf_agents.networks import network
+
+from omd_tf.networks import mlp
+
+
+class ModelNetwork(network.Network):
+    """(observation, action) -> (next observation, reward), both deterministic.
+
+    The input is concat(observation, one-hot(action)) for a scalar integer
+    action spec (minimum 0) and concat(observation, action) for a float one,
+    so the same network serves discrete- and continuous-action agents.  Two
+    separate MLPs, each with two ReLU layers of ``hidden_dim`` units (the
+    paper's misspecification knob, down to 1), predict
+
+      next_observation: [B, D] float32, the next observation itself (default)
+        or, with ``predict_delta=True``, observation + the MLP output;
+      reward: [B] float32.
+
+    Direct prediction is the default: it is what the paper's CartPole model
+    does, and with hidden width 1 it keeps the model genuinely unable to
+    represent the dynamics (a residual model would copy s into s' for free).
+    """
+
+    def __init__(
+        self,
+        observation_spec,
+        action_spec,
+        hidden_dim=32,
+        predict_delta=False,
+        name="ModelNetwork",
+    ):
+        """Args:
+        observation_spec: float `TensorSpec` of shape [D].
+        action_spec: scalar integer `BoundedTensorSpec` starting at 0, or a
+          float `BoundedTensorSpec` of shape [A].
+        hidden_dim: width of both hidden layers of both MLPs (positive int).
+        predict_delta: predict s' - s instead of s'.
+        name: network name.
+        """
+        super().__init__(
+            input_tensor_spec=(observation_spec, action_spec), state_spec=(), name=name
+        )
+        mlp.check_hidden_dim(hidden_dim, "hidden_dim")
+        if observation_spec.shape.rank != 1 or not observation_spec.dtype.is_floating:
+            raise ValueError(
+                f"`observation_spec` must be a 1-D float spec, got {observation_spec}."
+            )
+        if action_spec.dtype.is_integer:
+            self._num_actions = mlp.num_discrete_actions(action_spec)
+        elif action_spec.dtype.is_floating and action_spec.shape.rank == 1:
+            self._num_actions = None
+        else:
+            raise ValueError(
+                "`action_spec` must be a scalar integer or a 1-D float spec, got "
+                f"{action_spec}."
+            )
+        self._predict_delta = predict_delta
+        self._dynamics = tf.keras.Sequential(
+            mlp.mlp_layers(hidden_dim, observation_spec.shape[0], name="dynamics"),
+            name="dynamics",
+        )
+        self._reward = tf.keras.Sequential(
+            mlp.mlp_layers(hidden_dim, 1, name="reward"), name="reward"
+        )
+
+    def call(self, inputs, step_type=None, network_state=(), training=False):
+        del step_type, training
+        observation, action = inputs
+        if self._num_actions is None:
+            action_features = tf.cast(action, tf.float32)
+        else:
+            action_features = tf.one_hot(action, self._num_actions, dtype=tf.float32)
+        features = tf.concat([observation, action_features], axis=-1)
+        next_observation = self._dynamics(features)
+        if self._predict_delta:
+            next_observation += observation
+        reward = tf.squeeze(self._reward(features), axis=-1)
+        return (next_observation, reward), network_state
