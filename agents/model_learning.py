@@ -1,0 +1,191 @@
+"""The model step shared by the OMD agents: OMD, MLE or VEP.
+
+Every agent of this package trains its value function only on a learned
+model's predictions; the agents differ in how the value function is trained,
+the model step is the same and lives here.  `ModelLearning.train_model`
+takes one batch and
+
+* 'omd': applies dL_true/dθ through the implicit function theorem
+  (eq. 13 of the paper), where L_true is the real-data TD loss of the value
+  variables w and the inner problem is the model-based TD loss L(θ, w);
+* 'mle': minimises ‖f_θ(s, a) − s'‖² + (r_θ(s, a) − r)² (eq. 1);
+* 'vep': minimises Σ_k (V_k(s') − V_k(f_θ(s, a)))² + (r_θ(s, a) − r)² over
+  fixed random value networks V_k (eq. 14, the value-equivalence baseline).
+"""
+
+import collections
+from typing import Callable, NamedTuple, Optional, Sequence
+
+import tensorflow as tf
+
+from omd_tf import implicit
+
+MODEL_LOSSES = ("omd", "mle", "vep")
+INVERSES = ("identity", "cg", "normal_cg")
+_MODEL_FIELDS = ("model_loss", "model_next_obs_mse", "model_reward_mse")
+
+
+def namedtuple_with_model_fields(name, fields):
+    """A namedtuple type with ``fields`` followed by the model diagnostics."""
+    return collections.namedtuple(name, tuple(fields) + _MODEL_FIELDS)
+
+
+ModelInfo = namedtuple_with_model_fields("ModelInfo", ())
+
+
+class Batch(NamedTuple):
+    """One batch of real transitions, flattened to [B, ...] tensors.
+
+    ``valid`` is 0.0 for boundary pairs (a LAST step followed by the next
+    episode's FIRST step), which carry no transition, else 1.0.
+    """
+
+    observations: tf.Tensor
+    actions: tf.Tensor
+    rewards: tf.Tensor
+    next_observations: tf.Tensor
+    discounts: tf.Tensor
+    valid: tf.Tensor
+
+    @classmethod
+    def from_transition(cls, transition):
+        """From a `Transition` of [B, ...] tensors (``AsTransition`` output)."""
+        time_steps, policy_steps, next_time_steps = transition
+        return cls(
+            observations=time_steps.observation,
+            actions=policy_steps.action,
+            rewards=next_time_steps.reward,
+            next_observations=next_time_steps.observation,
+            discounts=next_time_steps.discount,
+            valid=tf.cast(~time_steps.is_last(), tf.float32),
+        )
+
+
+def masked_mean(values, valid):
+    """Mean of ``values`` [B] over entries with ``valid`` [B] = 1."""
+    return tf.math.divide_no_nan(tf.reduce_sum(values * valid), tf.reduce_sum(valid))
+
+
+class ModelLearning:
+    """Holds the model, its optimiser and the rule for its gradient.
+
+    Args:
+      model_network: `tf_agents.networks.Network` mapping (observations,
+        actions) to ((next_observations [B, ...], rewards [B]), state).
+      model_optimizer: optimiser for the model's trainable variables.
+      model_loss: one of ``allowed_losses``.
+      allowed_losses: the losses the calling agent supports.
+      inner_steps: K, value-function steps per model step (positive int).
+      inverse: 'identity' | 'cg' | 'normal_cg', for 'omd'.
+      inverse_options: dict of ridge, max_iter, tol, for 'cg'/'normal_cg'.
+      value_networks: the fixed random value networks V_k (obs -> [B]), for
+        'vep'.
+    """
+
+    def __init__(
+        self,
+        model_network,
+        model_optimizer,
+        model_loss: str = "omd",
+        allowed_losses: Sequence[str] = MODEL_LOSSES,
+        inner_steps: int = 1,
+        inverse: str = "identity",
+        inverse_options: Optional[dict] = None,
+        value_networks: Sequence[Callable] = (),
+    ):
+        if model_loss not in allowed_losses:
+            raise ValueError(
+                f"`model_loss` must be one of {tuple(allowed_losses)}, "
+                f"got {model_loss!r}."
+            )
+        if isinstance(inner_steps, bool) or not isinstance(inner_steps, int):
+            raise ValueError(
+                f"`inner_steps` must be a positive int, got {inner_steps!r}."
+            )
+        if inner_steps <= 0:
+            raise ValueError(
+                f"`inner_steps` must be a positive int, got {inner_steps!r}."
+            )
+        if inverse not in INVERSES:
+            raise ValueError(f"`inverse` must be one of {INVERSES}, got {inverse!r}.")
+        if model_loss == "vep" and not value_networks:
+            raise ValueError("`value_networks` must be non-empty for model_loss='vep'.")
+        self.model_network = model_network
+        self.model_optimizer = model_optimizer
+        self.model_loss = model_loss
+        self.inner_steps = inner_steps
+        self.inverse = inverse
+        self.inverse_options = dict(inverse_options or {})
+        self.value_networks = tuple(value_networks)
+
+    def predict(self, batch: Batch, training=False):
+        """(next_observations [B, ...], rewards [B]) predicted by the model."""
+        (next_obs, rewards), _ = self.model_network(
+            (batch.observations, batch.actions), training=training
+        )
+        return next_obs, rewards
+
+    def errors(self, batch: Batch, training=False):
+        """Per-example squared errors of the model: (next obs [B], reward [B])."""
+        next_obs, rewards = self.predict(batch, training=training)
+        obs_error = tf.reduce_sum(
+            tf.square(next_obs - batch.next_observations), axis=-1
+        )
+        return obs_error, tf.square(rewards - batch.rewards)
+
+    def mle_loss(self, batch: Batch):
+        """‖f_θ(s, a) − s'‖² + (r_θ(s, a) − r)², averaged over valid pairs."""
+        obs_error, reward_error = self.errors(batch, training=True)
+        return masked_mean(obs_error + reward_error, batch.valid)
+
+    def vep_loss(self, batch: Batch):
+        """Σ_k (V_k(s') − V_k(f_θ(s, a)))² + (r_θ − r)², averaged over pairs."""
+        next_obs, rewards = self.predict(batch, training=True)
+        value_error = tf.add_n(
+            [
+                tf.square(v(batch.next_observations) - v(next_obs))
+                for v in self.value_networks
+            ]
+        )
+        reward_error = tf.square(rewards - batch.rewards)
+        return masked_mean(value_error + reward_error, batch.valid)
+
+    def model_gradients(self, true_loss_fn, inner_loss_fn, inner_variables, batch):
+        """(loss, gradients w.r.t. the model's trainable variables).
+
+        For 'omd' the loss is L_true(w) and the gradient is its implicit
+        hypergradient (eq. 13, or with the inverse Hessian of
+        ``inner_loss_fn`` applied by CG); otherwise the MLE/VEP loss and its
+        ordinary gradient.
+        """
+        model_variables = self.model_network.trainable_variables
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(model_variables)
+            if self.model_loss == "omd":
+                loss = implicit.implicit_call(
+                    true_loss_fn,
+                    inner_variables,
+                    model_variables,
+                    inner_loss_fn=inner_loss_fn,
+                    solve=self.inverse,
+                    **self.inverse_options,
+                )
+            elif self.model_loss == "mle":
+                loss = self.mle_loss(batch)
+            else:
+                loss = self.vep_loss(batch)
+        return loss, tape.gradient(loss, model_variables)
+
+    def apply(self, batch, loss, gradients):
+        """Applies the model ``gradients``; returns `ModelInfo` (scalars)."""
+        tf.debugging.check_numerics(loss, "model loss is inf or nan")
+        self.model_optimizer.apply_gradients(
+            zip(gradients, self.model_network.trainable_variables)
+        )
+        obs_error, reward_error = self.errors(batch)
+        obs_dims = tf.cast(tf.size(batch.next_observations[0]), tf.float32)
+        return ModelInfo(
+            model_loss=loss,
+            model_next_obs_mse=masked_mean(obs_error, batch.valid) / obs_dims,
+            model_reward_mse=masked_mean(reward_error, batch.valid),
+        )

@@ -1,0 +1,366 @@
+"""Soft double-Q agent whose Q-functions learn only from a learned model.
+
+Implements the discrete-action agent of
+
+  "Control-Oriented Model-Based Reinforcement Learning with Implicit
+  Differentiation", Nikishin et al., AAAI 2022 (section 6, algorithm 1).
+
+Per `train(experience)` call, on one sampled batch:
+
+1. K warm-started inner steps on the Q networks w:
+   L(θ, w) = ½ Σ_j E[(Q_j(s, a) − (r_θ + γ·discount·V̄(s'_θ)))²]    (eq. 10)
+   with (s'_θ, r_θ) the model's predictions, double Q and
+   V̄(s') = α logsumexp(min(Q̄₁, Q̄₂)(s')/α) from the target networks, which
+   follow w by Polyak averaging after every inner step.
+2. One model step (`agents.model_learning`): 'omd' applies the implicit
+   gradient of L_true(w), the same loss on the real (r, s') (eq. 11), through
+   eq. (13); 'mle' the squared error of next observation and reward; 'vep'
+   the value-equivalence loss with 5 fixed random value networks.
+
+In every variant Q learns only from model outputs.
+"""
+
+import tensorflow as tf
+from tf_agents.agents import data_converter
+from tf_agents.agents import tf_agent
+from tf_agents.networks import utils as network_utils
+from tf_agents.policies import greedy_policy
+from tf_agents.specs import tensor_spec
+from tf_agents.utils import common
+
+from agents import model_learning
+from agents import soft_q_policy
+from omd_tf import networks
+
+NUM_VEP_VALUE_NETWORKS = 5
+
+OmdSoftQLossInfo = model_learning.namedtuple_with_model_fields(
+    "OmdSoftQLossInfo", ("q_loss", "mean_q", "policy_entropy")
+)
+OmdSoftQLossInfo.__doc__ = """`LossInfo.extra` of `OmdSoftQAgent.train`; float32 scalars.
+
+q_loss: L(θ, w) at the last inner step, before its update.
+mean_q: E[(Q₁ + Q₂)(s, a) / 2] at the last inner step, before its update.
+policy_entropy: E[H(softmax(Q̄(s, .)/α))] in nats, same weights.
+model_loss: the model objective before the model step (OMD: L_true(w) after
+  the inner steps; MLE / VEP: their losses).
+model_next_obs_mse: per-dimension squared error of f_θ(s, a) against the
+  real next observation, after the model step.
+model_reward_mse: squared error of g_θ(s, a) against the real reward, after
+  the model step.
+"""
+
+
+class OmdSoftQAgent(tf_agent.TFAgent):
+    """Model-based soft double-Q agent for discrete actions (OMD / MLE / VEP).
+
+    A drop-in replacement for `DqnAgent`: `train_sequence_length` is 2, it
+    trains on `Trajectory` batches [B, 2] sampled from a replay buffer, and
+    boundary transitions (LAST -> FIRST) are masked.  One `train` call does
+    K inner Q steps and one model step on the same batch in one traced
+    `tf.function`, whose update part is optionally XLA-compiled.
+    """
+
+    def __init__(
+        self,
+        time_step_spec,
+        action_spec,
+        q_network,
+        model_network,
+        q_optimizer,
+        model_optimizer,
+        model_loss="omd",
+        q_network_2=None,
+        value_networks=None,
+        inner_steps=1,
+        inverse="identity",
+        inverse_options=None,
+        alpha=0.01,
+        gamma=0.99,
+        epsilon=0.1,
+        target_update_tau=0.01,
+        greedy_eval=False,
+        jit_compile=True,
+        train_step_counter=None,
+        name=None,
+    ):
+        """Creates the agent.
+
+        Args:
+          time_step_spec: `TimeStep` spec; observations float [D].
+          action_spec: scalar integer `BoundedTensorSpec` with minimum 0.
+          q_network: network observation [B, D] -> Q-values [B, num_actions]
+            (e.g. `omd_tf.networks.q_network`).
+          model_network: network (observation, action) -> (next observation
+            [B, D], reward [B]) (e.g. `omd_tf.networks.ModelNetwork`).
+          q_optimizer: Keras optimizer of both Q networks.
+          model_optimizer: Keras optimizer of the model.
+          model_loss: 'omd' | 'mle' | 'vep'.
+          q_network_2: second Q network; defaults to a copy of `q_network`
+            made before its variables exist (independent initial weights).
+          value_networks: VEP's fixed value networks observation [B, D] ->
+            [B]; defaults to 5 random `omd_tf.networks.value_network`s.
+            Only used with model_loss='vep'; never trained.
+          inner_steps: K, inner Q steps per train call (positive int).
+          inverse: 'identity' (eq. 13), 'cg' or 'normal_cg' (the inverse
+            Hessian of L(θ, w) applied iteratively) for the OMD gradient.
+          inverse_options: dict of ridge, max_iter, tol for 'cg'/'normal_cg'.
+          alpha: soft-max temperature α > 0.
+          gamma: discount γ in [0, 1].
+          epsilon: probability in [0, 1] of a uniformly random collect action.
+          target_update_tau: Polyak coefficient τ in (0, 1] of the target
+            networks, applied after every inner step.
+          greedy_eval: make `policy` argmax Q̄ instead of sampling
+            softmax(Q̄/α).
+          jit_compile: XLA-compile the update (the math of a train step); about
+            1.6x faster than plain graph mode on CPU for these small networks.
+          train_step_counter: int64 variable incremented by `train`;
+            defaults to the global step.
+          name: module name; defaults to the class name.
+
+        Raises:
+          ValueError: for a non-discrete action spec or an invalid argument
+            (the message names it).
+        """
+        tf.Module.__init__(self, name=name)
+        if not 0 < target_update_tau <= 1:
+            raise ValueError(
+                f"`target_update_tau` must be in (0, 1], got {target_update_tau!r}."
+            )
+        if not 0 <= gamma <= 1:
+            raise ValueError(f"`gamma` must be in [0, 1], got {gamma!r}.")
+        action_spec = tensor_spec.from_spec(action_spec)
+        num_actions = networks.num_discrete_actions(action_spec)
+        observation_spec = time_step_spec.observation
+
+        q_network_2 = q_network_2 or q_network.copy(name="QNetwork2")
+        self._q_networks = (q_network, q_network_2)
+        for net, label in zip(self._q_networks, ("q_network", "q_network_2")):
+            network_utils.check_single_floating_network_output(
+                net.create_variables(observation_spec), (num_actions,), label
+            )
+        self._target_q_networks = tuple(
+            common.maybe_copy_target_network_with_checks(
+                net, input_spec=observation_spec, name=f"TargetQNetwork{i + 1}"
+            )
+            for i, net in enumerate(self._q_networks)
+        )
+        model_network.create_variables((observation_spec, action_spec))
+        self._value_networks = ()
+        if model_loss == "vep":
+            self._value_networks = tuple(
+                value_networks
+                or [
+                    networks.value_network(observation_spec, name=f"VepValue{i}")
+                    for i in range(NUM_VEP_VALUE_NETWORKS)
+                ]
+            )
+            for net in self._value_networks:
+                net.create_variables(observation_spec)
+        self._model_learning = model_learning.ModelLearning(
+            model_network,
+            model_optimizer,
+            model_loss=model_loss,
+            inner_steps=inner_steps,
+            inverse=inverse,
+            inverse_options=inverse_options,
+            value_networks=[
+                lambda observation, net=net: net(observation)[0]
+                for net in self._value_networks
+            ],
+        )
+        # Attributes of the agent, so that checkpoints of it include them.
+        self._model_network = model_network
+        self._model_optimizer = model_optimizer
+        self._q_optimizer = q_optimizer
+        self._alpha = alpha
+        self._gamma = gamma
+        self._tau = target_update_tau
+
+        policy = soft_q_policy.SoftQPolicy(
+            time_step_spec, action_spec, self._q_networks, alpha
+        )
+        if greedy_eval:
+            policy = greedy_policy.GreedyPolicy(policy)
+        collect_policy = soft_q_policy.SoftQPolicy(
+            time_step_spec, action_spec, self._q_networks, alpha, epsilon=epsilon
+        )
+        super().__init__(
+            time_step_spec,
+            action_spec,
+            policy,
+            collect_policy,
+            train_sequence_length=2,
+            train_step_counter=train_step_counter,
+        )
+        self._as_transition = data_converter.AsTransition(
+            self.data_context, squeeze_time_dim=True
+        )
+        self._train_fn = common.function(self._train)
+        self._update_fn = tf.function(
+            self._update, jit_compile=jit_compile, autograph=False
+        )
+
+    @property
+    def q_networks(self):
+        """The two online Q networks (w)."""
+        return self._q_networks
+
+    @property
+    def target_q_networks(self):
+        """The two Polyak-averaged target Q networks (w̄)."""
+        return self._target_q_networks
+
+    @property
+    def model_network(self):
+        """The dynamics and reward model (θ)."""
+        return self._model_network
+
+    @property
+    def value_networks(self):
+        """VEP's fixed random value networks (empty unless model_loss='vep')."""
+        return self._value_networks
+
+    @property
+    def q_variables(self):
+        """Trainable variables w of both Q networks."""
+        return [v for net in self._q_networks for v in net.trainable_variables]
+
+    def _initialize(self):
+        self._update_targets(tau=1.0)
+
+    def _update_targets(self, tau):
+        for net, target in zip(self._q_networks, self._target_q_networks):
+            common.soft_variables_update(net.variables, target.variables, tau=tau)
+
+    # Losses.
+
+    def soft_target_value(self, observation):
+        """V̄(s) = α logsumexp(min(Q̄₁, Q̄₂)(s)/α) [B] from the target networks."""
+        q_min = tf.minimum(*[net(observation)[0] for net in self._target_q_networks])
+        return self._alpha * tf.reduce_logsumexp(q_min / self._alpha, axis=-1)
+
+    def td_target(self, reward, next_observation, discount):
+        """y = r + γ·discount·V̄(s') [B]; differentiable in r and s'.
+
+        Gradients stop at the target networks' weights only (no optimiser
+        and no tape of this agent touches them), so r_θ and s'_θ keep the
+        model in L(θ, w).
+        """
+        return reward + self._gamma * discount * self.soft_target_value(
+            next_observation
+        )
+
+    def _soft_q_loss(self, observation, action, target, weight):
+        """½ Σ_j E[weight (Q_j(s, a) − y)²] and Q̄(s, .) [B, A], the heads' mean."""
+        q_values = [net(observation)[0] for net in self._q_networks]
+        losses = [
+            tf.reduce_mean(
+                weight * tf.square(common.index_with_actions(q, action) - target)
+            )
+            for q in q_values
+        ]
+        return 0.5 * tf.add_n(losses), 0.5 * tf.add_n(q_values)
+
+    def model_td_loss(self, batch, weight):
+        """L(θ, w), eq. (10): the TD loss on model rewards and next observations.
+
+        Args:
+          batch: `model_learning.Batch` of real transitions [B, ...].
+          weight: per-transition weights [B] (0 for boundary transitions).
+        """
+        next_observation, reward = self._model_learning.predict(batch)
+        target = self.td_target(reward, next_observation, batch.discounts)
+        return self._soft_q_loss(batch.observations, batch.actions, target, weight)[0]
+
+    def true_td_loss(self, batch, weight):
+        """L_true(w), eq. (11): the TD loss on the real transitions; see above."""
+        target = tf.stop_gradient(
+            self.td_target(batch.rewards, batch.next_observations, batch.discounts)
+        )
+        return self._soft_q_loss(batch.observations, batch.actions, target, weight)[0]
+
+    # Training.
+
+    def _as_batch(self, experience, weights):
+        batch = model_learning.Batch.from_transition(self._as_transition(experience))
+        weight = batch.valid if weights is None else batch.valid * weights
+        return batch, weight
+
+    def _q_step(self, batch, weight, next_observation, reward):
+        """One optimiser step on L(θ, w) w.r.t. w, then the Polyak update."""
+        target = self.td_target(reward, next_observation, batch.discounts)
+        variables = self.q_variables
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(variables)
+            loss, q_mean = self._soft_q_loss(
+                batch.observations, batch.actions, target, weight
+            )
+        grads = tape.gradient(loss, variables)
+        self._q_optimizer.apply_gradients(zip(grads, variables))
+        self._update_targets(self._tau)
+        return loss, q_mean
+
+    def _update(self, batch, weight):
+        """K inner Q steps on model outputs, then one model step."""
+        next_observation, reward = tf.nest.map_structure(
+            tf.stop_gradient, self._model_learning.predict(batch)
+        )
+        for _ in range(self._model_learning.inner_steps):
+            q_loss, q_mean = self._q_step(batch, weight, next_observation, reward)
+        model_info = self._model_learning.apply(
+            batch,
+            *self._model_learning.model_gradients(
+                true_loss_fn=lambda: self.true_td_loss(batch, weight),
+                inner_loss_fn=lambda: self.model_td_loss(batch, weight),
+                inner_variables=self.q_variables,
+                batch=batch,
+            ),
+        )
+        log_policy = tf.nn.log_softmax(q_mean / self._alpha)
+        entropy = -tf.reduce_sum(tf.exp(log_policy) * log_policy, axis=-1)
+        return OmdSoftQLossInfo(
+            q_loss=q_loss,
+            mean_q=tf.reduce_mean(common.index_with_actions(q_mean, batch.actions)),
+            policy_entropy=tf.reduce_mean(entropy),
+            **model_info._asdict(),
+        )
+
+    def _train(self, experience, weights=None):
+        extra = self._update_fn(*self._as_batch(experience, weights))
+        self.train_step_counter.assign_add(1)
+        loss = extra.q_loss + extra.model_loss
+        if self.summaries_enabled:
+            common.summarize_scalar_dict(
+                {
+                    "q_loss": extra.q_loss,
+                    "model_loss": extra.model_loss,
+                    "total_loss": loss,
+                },
+                step=self.train_step_counter,
+                name_scope="Losses/",
+            )
+            common.summarize_scalar_dict(
+                {
+                    "model_next_obs_mse": extra.model_next_obs_mse,
+                    "model_reward_mse": extra.model_reward_mse,
+                    "mean_q": extra.mean_q,
+                    "policy_entropy": extra.policy_entropy,
+                },
+                step=self.train_step_counter,
+                name_scope="Diagnostics/",
+            )
+        return tf_agent.LossInfo(loss=loss, extra=extra)
+
+    def _loss(self, experience, weights=None, training=False):
+        """L(θ, w) plus the model objective, without updating anything."""
+        del training
+        batch, weight = self._as_batch(experience, weights)
+        model_loss = {
+            "omd": lambda: self.true_td_loss(batch, weight),
+            "mle": lambda: self._model_learning.mle_loss(batch),
+            "vep": lambda: self._model_learning.vep_loss(batch),
+        }[self._model_learning.model_loss]()
+        return tf_agent.LossInfo(
+            loss=self.model_td_loss(batch, weight) + model_loss, extra=()
+        )

@@ -1,0 +1,342 @@
+"""OmdSoftQAgent: TF-Agents contract, the three model losses, the OMD gradient."""
+
+import collections
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tf_agents.agents import tf_agent
+from tf_agents.policies import greedy_policy
+from tf_agents.specs import tensor_spec
+from tf_agents.trajectories import time_step as ts
+
+from agents import OmdSoftQLossInfo
+from agents import OmdSoftQAgent
+from omd_tf import networks
+
+GAMMA, ALPHA = 0.99, 0.01
+Transitions = collections.namedtuple(
+    "Transitions", "observation action reward next_observation discount mask"
+)
+
+
+def _sgd(learning_rate=1e-3):
+    return tf.keras.optimizers.SGD(learning_rate)
+
+
+def _transitions(experience):
+    """The [B, 2] trajectory as transitions, written out by hand."""
+    return Transitions(
+        observation=experience.observation[:, 0],
+        action=experience.action[:, 0],
+        reward=experience.reward[:, 0],
+        next_observation=experience.observation[:, 1],
+        discount=experience.discount[:, 0],
+        mask=tf.cast(experience.step_type[:, 0] != ts.StepType.LAST, tf.float32),
+    )
+
+
+def _target_variables(agent):
+    return [v for net in agent.target_q_networks for v in net.variables]
+
+
+def _all_variables(agent):
+    return (
+        agent.q_variables
+        + _target_variables(agent)
+        + agent.model_network.trainable_variables
+    )
+
+
+def _values(variables):
+    return [v.numpy() for v in variables]
+
+
+def _assign(variables, values):
+    for variable, value in zip(variables, values):
+        variable.assign(value)
+
+
+def _assert_all_close(actual, expected, **kwargs):
+    for a, e in zip(actual, expected):
+        np.testing.assert_allclose(a, e, **kwargs)
+
+
+def _td_loss(agent, t, reward, next_observation):
+    """½ Σ_j E[mask (Q_j(s, a) − r − γ d α lse(min Q̄(s')/α))²] on current weights."""
+    q_min = tf.minimum(*[net(next_observation)[0] for net in agent.target_q_networks])
+    value = ALPHA * tf.reduce_logsumexp(q_min / ALPHA, axis=-1)
+    target = reward + GAMMA * t.discount * value
+    loss = 0.0
+    for net in agent.q_networks:
+        q = tf.gather(net(t.observation)[0], t.action, batch_dims=1)
+        loss += 0.5 * tf.reduce_mean(t.mask * tf.square(q - target))
+    return loss
+
+
+def _model_td_loss(agent, t):
+    next_observation, reward = agent.model_network((t.observation, t.action))[0]
+    return _td_loss(agent, t, reward, next_observation)
+
+
+@pytest.mark.parametrize("model_loss", ["omd", "mle", "vep"])
+def test_tf_agents_contract(cartpole, replay_buffer, model_loss, make_agent):
+    agent = make_agent(cartpole, model_loss)
+    assert agent.time_step_spec == cartpole.time_step_spec()
+    assert agent.action_spec == cartpole.action_spec()
+    assert agent.train_sequence_length == 2
+    assert agent.collect_data_spec == replay_buffer.data_spec
+    for policy in (agent.policy, agent.collect_policy):
+        assert policy.time_step_spec == agent.time_step_spec
+        assert policy.action_spec == agent.action_spec
+        action = policy.action(cartpole.reset()).action
+        assert action.shape == (1,) and action.dtype == tf.int64
+    dataset = replay_buffer.as_dataset(
+        sample_batch_size=32, num_steps=agent.train_sequence_length
+    )
+    experience, _ = next(iter(dataset))
+    info = agent.train(experience)
+    assert isinstance(info, tf_agent.LossInfo)
+    assert isinstance(info.extra, OmdSoftQLossInfo)
+    for value in info.extra:
+        assert value.shape == () and value.dtype == tf.float32
+        assert np.isfinite(value.numpy())
+    np.testing.assert_allclose(info.loss, info.extra.q_loss + info.extra.model_loss)
+    assert agent.train_step_counter.numpy() == 1
+    assert np.isfinite(agent.loss(experience).loss.numpy())
+
+
+def test_train_step_traces_once(cartpole, experience, make_agent):
+    agent = make_agent(cartpole)
+    for _ in range(3):
+        agent.train(experience)
+    assert agent._train_fn.experimental_get_tracing_count() == 1
+
+
+def test_xla_update_matches_the_plain_graph(cartpole, experience, make_agent):
+    plain = make_agent(cartpole, jit_compile=False)
+    compiled = make_agent(cartpole, jit_compile=True)
+    _assign(_all_variables(compiled), _values(_all_variables(plain)))
+    for _ in range(2):
+        plain_info = plain.train(experience)
+        compiled_info = compiled.train(experience)
+    _assert_all_close(compiled_info.extra, plain_info.extra, rtol=1e-4, atol=1e-6)
+    _assert_all_close(
+        _all_variables(compiled), _all_variables(plain), rtol=1e-4, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("model_loss", ["omd", "mle", "vep"])
+def test_q_learns_only_from_model_outputs(cartpole, experience, model_loss, make_agent):
+    agent = make_agent(cartpole, model_loss, _sgd(), _sgd())
+    initial = _values(_all_variables(agent))
+    agent.train(experience)
+    q_after = _values(agent.q_variables)
+    _assign(_all_variables(agent), initial)
+    altered = experience._replace(
+        reward=experience.reward + 5.0,
+        observation=tf.concat(
+            [experience.observation[:, :1], -experience.observation[:, 1:]], axis=1
+        ),
+    )
+    agent.train(altered)
+    _assert_all_close(_values(agent.q_variables), q_after, rtol=1e-6)
+
+
+@pytest.mark.parametrize("model_loss", ["omd", "mle", "vep"])
+def test_boundary_transitions_are_masked(cartpole, experience, model_loss, make_agent):
+    agent = make_agent(cartpole, model_loss, _sgd(), _sgd())
+    initial = _values(_all_variables(agent))
+    agent.train(experience)
+    after = _values(_all_variables(agent))
+    _assign(_all_variables(agent), initial)
+    boundary = (experience.step_type[:, :1] == ts.StepType.LAST)[..., None]
+    garbage = experience._replace(
+        reward=tf.where(boundary[..., 0], 1e3, experience.reward),
+        observation=tf.where(boundary, 1e3, experience.observation),
+    )
+    agent.train(garbage)
+    _assert_all_close(_values(_all_variables(agent)), after, rtol=1e-6)
+
+
+def _inner_step_and_true_gradient(agent, t, initial, q_lr, tau):
+    """Checks the agent's inner step and Polyak update; returns ∂L_true/∂w."""
+    w0, w_bar0, theta0 = initial
+    w1, w_bar1 = _values(agent.q_variables), _values(_target_variables(agent))
+    _assign(agent.q_variables, w0)
+    _assign(_target_variables(agent), w_bar0)
+    _assign(agent.model_network.trainable_variables, theta0)
+    with tf.GradientTape() as tape:
+        loss = _model_td_loss(agent, t)
+    grads = tape.gradient(loss, agent.q_variables)
+    _assert_all_close(w1, [w - q_lr * g for w, g in zip(w0, grads)], atol=1e-6)
+    _assert_all_close(
+        w_bar1, [tau * w + (1 - tau) * b for w, b in zip(w1, w_bar0)], atol=1e-6
+    )
+    _assign(agent.q_variables, w1)
+    _assign(_target_variables(agent), w_bar1)
+    with tf.GradientTape() as tape:
+        true_loss = _td_loss(agent, t, t.reward, t.next_observation)
+    return true_loss, tape.gradient(true_loss, agent.q_variables)
+
+
+def _mixed_product(agent, t, vector):
+    """vᵀ ∂²L(θ, w)/∂θ∂w with two nested tapes."""
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            loss = _model_td_loss(agent, t)
+        grads = inner.gradient(loss, agent.q_variables)
+    return outer.gradient(
+        grads, agent.model_network.trainable_variables, output_gradients=vector
+    )
+
+
+def _run_sgd_agent(make_agent, cartpole, experience, q_lr, tau):
+    agent = make_agent(cartpole, "omd", _sgd(q_lr), _sgd(1.0), target_update_tau=tau)
+    # Targets different from the online networks, so that w̄ matters.
+    for variable in _target_variables(agent):
+        variable.assign(variable * 0.8)
+    initial = [
+        _values(agent.q_variables),
+        _values(_target_variables(agent)),
+        _values(agent.model_network.trainable_variables),
+    ]
+    info = agent.train(experience)
+    return agent, initial, info
+
+
+def test_omd_model_gradient_is_eq_13(cartpole, experience, make_agent):
+    q_lr, tau = 0.05, 0.1
+    agent, initial, info = _run_sgd_agent(make_agent, cartpole, experience, q_lr, tau)
+    theta1 = _values(agent.model_network.trainable_variables)
+    t = _transitions(experience)
+    true_loss, true_grad = _inner_step_and_true_gradient(agent, t, initial, q_lr, tau)
+    np.testing.assert_allclose(info.extra.model_loss, true_loss, rtol=1e-5)
+    hypergradient = [-m for m in _mixed_product(agent, t, true_grad)]
+    # Plain SGD with learning rate 1: θ1 = θ0 − dL_true/dθ.
+    applied = [t0 - t1 for t0, t1 in zip(initial[2], theta1)]
+    _assert_all_close(applied, hypergradient, rtol=1e-4, atol=1e-6)
+    norms = {
+        v.name: np.abs(g).max()
+        for v, g in zip(agent.model_network.trainable_variables, applied)
+    }
+    assert norms["dynamics_output/kernel:0"] > 1e-5
+    assert norms["reward_output/kernel:0"] > 1e-5
+
+
+def test_cg_inverse_with_one_iteration_rescales_eq_13(cartpole, experience, make_agent):
+    """One CG step from 0 on (H + λI)u = v gives u = vᵀv / vᵀ(H + λI)v · v."""
+    q_lr, tau, ridge = 0.05, 0.1, 0.5
+    agent = make_agent(
+        cartpole,
+        "omd",
+        _sgd(q_lr),
+        _sgd(1.0),
+        target_update_tau=tau,
+        inverse="cg",
+        inverse_options=dict(max_iter=1, ridge=ridge),
+    )
+    initial = [
+        _values(agent.q_variables),
+        _values(_target_variables(agent)),
+        _values(agent.model_network.trainable_variables),
+    ]
+    agent.train(experience)
+    theta1 = _values(agent.model_network.trainable_variables)
+    t = _transitions(experience)
+    _, v = _inner_step_and_true_gradient(agent, t, initial, q_lr, tau)
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            loss = _model_td_loss(agent, t)
+        grads = inner.gradient(loss, agent.q_variables)
+    hv = outer.gradient(grads, agent.q_variables, output_gradients=v)
+    vv = sum(np.sum(np.square(x)) for x in v)
+    vhv = sum(np.sum(x * y) for x, y in zip(v, hv)) + ridge * vv
+    scale = vv / vhv
+    expected = [-scale * m for m in _mixed_product(agent, t, v)]
+    applied = [t0 - t1 for t0, t1 in zip(initial[2], theta1)]
+    _assert_all_close(applied, expected, rtol=1e-3, atol=1e-6)
+
+
+def test_mle_loss_is_next_observation_plus_reward_error(
+    cartpole, experience, make_agent
+):
+    agent = make_agent(cartpole, "mle")
+    t = _transitions(experience)
+    next_obs, reward = agent.model_network((t.observation, t.action))[0]
+    obs_error = np.sum(np.square(next_obs - t.next_observation), axis=-1)
+    reward_error = np.square(reward - t.reward)
+    expected = np.sum(t.mask * (obs_error + reward_error)) / np.sum(t.mask)
+    info = agent.train(experience)
+    np.testing.assert_allclose(info.extra.model_loss, expected, rtol=1e-5)
+
+
+def test_vep_loss_is_value_plus_reward_error_with_fixed_values(
+    cartpole, experience, make_agent
+):
+    agent = make_agent(cartpole, "vep")
+    assert len(agent.value_networks) == 5
+    values_before = [_values(net.variables) for net in agent.value_networks]
+    t = _transitions(experience)
+    next_obs, reward = agent.model_network((t.observation, t.action))[0]
+    per_example = np.square(reward - t.reward)
+    for net in agent.value_networks:
+        per_example += np.square(net(t.next_observation)[0] - net(next_obs)[0])
+    expected = np.sum(t.mask * per_example) / np.sum(t.mask)
+    info = agent.train(experience)
+    np.testing.assert_allclose(info.extra.model_loss, expected, rtol=1e-5)
+    for net, before in zip(agent.value_networks, values_before):
+        _assert_all_close(_values(net.variables), before)
+
+
+def test_inner_steps(cartpole, experience, make_agent):
+    q_optimizer, model_optimizer = _sgd(), _sgd()
+    agent = make_agent(cartpole, "mle", q_optimizer, model_optimizer, inner_steps=3)
+    agent.train(experience)
+    assert q_optimizer.iterations.numpy() == 3
+    assert model_optimizer.iterations.numpy() == 1
+
+
+def test_diagnostics_are_those_of_the_inner_step(cartpole, experience, make_agent):
+    agent = make_agent(cartpole, "mle")
+    t = _transitions(experience)
+    q_mean = 0.5 * sum(net(t.observation)[0] for net in agent.q_networks)
+    probs = tf.nn.softmax(q_mean / ALPHA).numpy()
+    entropy = -np.sum(probs * np.log(np.maximum(probs, 1e-30)), axis=-1)
+    mean_q = np.mean(np.take_along_axis(q_mean.numpy(), t.action.numpy()[:, None], -1))
+    q_loss = _model_td_loss(agent, t)
+    info = agent.train(experience)
+    np.testing.assert_allclose(info.extra.policy_entropy, entropy.mean(), rtol=1e-4)
+    np.testing.assert_allclose(info.extra.mean_q, mean_q, rtol=1e-5)
+    np.testing.assert_allclose(info.extra.q_loss, q_loss, rtol=1e-5)
+
+
+def test_greedy_eval_policy(cartpole, make_agent):
+    agent = make_agent(cartpole, greedy_eval=True)
+    assert isinstance(agent.policy, greedy_policy.GreedyPolicy)
+
+
+def test_bad_arguments_are_named(cartpole, make_agent):
+    with pytest.raises(ValueError, match="`model_loss`"):
+        make_agent(cartpole, "likelihood")
+    with pytest.raises(ValueError, match="`inverse`"):
+        make_agent(cartpole, inverse="lu")
+    with pytest.raises(ValueError, match="`inner_steps`"):
+        make_agent(cartpole, inner_steps=0)
+    with pytest.raises(ValueError, match="`target_update_tau`"):
+        make_agent(cartpole, target_update_tau=0.0)
+    with pytest.raises(ValueError, match="`alpha`"):
+        make_agent(cartpole, alpha=0.0)
+    with pytest.raises(ValueError, match="`gamma`"):
+        make_agent(cartpole, gamma=1.5)
+    observation_spec = cartpole.time_step_spec().observation
+    continuous = tensor_spec.BoundedTensorSpec([1], tf.float32, -1.0, 1.0)
+    with pytest.raises(ValueError, match="discrete"):
+        OmdSoftQAgent(
+            cartpole.time_step_spec(),
+            continuous,
+            networks.q_network(observation_spec, cartpole.action_spec()),
+            networks.ModelNetwork(observation_spec, continuous),
+            tf.keras.optimizers.Adam(),
+            tf.keras.optimizers.Adam(),
+        )
