@@ -1,0 +1,16 @@
+"""Training library: compiled collect/train loop, evaluation, resume, export.
+
+checks        argument checks whose messages name the flag
+environments  train env + batched eval env, checked before any output
+evaluation    eval episodes -> CSV + TensorBoard
+progress      progress line (env steps, eval return, steps/s, ETA)
+loop          `Trainer`: the agent-agnostic loop with checkpoints and export
+soft_q        `train_eval` / `make_trainer` for the soft-Q agents (OMD, MLE, VEP)
+compare       `compare`: agents side by side on one budget (the demo)
+"""
+
+from omd_tf.training.checks import ConfigError
+from omd_tf.training.compare import compare
+from omd_tf.training.loop import Trainer
+from omd_tf.training.soft_q import make_trainer
+from omd_tf.training.soft_q import train_eval

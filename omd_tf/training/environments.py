@@ -1,0 +1,57 @@
+"""Training and evaluation environments for `Trainer`, checked before any output."""
+
+import numpy as np
+from tf_agents.environments import batched_py_environment
+from tf_agents.environments import tf_py_environment
+
+import omd_tf.envs
+from omd_tf.training import checks
+
+EVAL_SEED_OFFSET = 100_000  # Eval env i is seeded with seed + this + i.
+
+
+def make_envs(env, num_distractors, seed, num_eval_episodes, discrete):
+    """(train env, eval env) as `TFPyEnvironment`s of gymnasium ``env``.
+
+    The train env (batch 1) is seeded with ``seed``; the eval env batches
+    ``num_eval_episodes`` copies seeded ``seed + 100000 + i``, so that one
+    evaluation runs all its episodes in parallel (see `evaluation.Evaluator`).
+
+    Args:
+      env: gymnasium id.
+      num_distractors: N(0, 1) observation dims appended.
+      seed: non-negative int.
+      num_eval_episodes: episodes per evaluation.
+      discrete: whether the agent needs discrete (True) or continuous
+        (False) actions.
+
+    Raises:
+      checks.ConfigError naming --env: unknown id, unsupported spaces, or
+      the wrong kind of actions.  Nothing is created on disk.
+    """
+    try:
+        train_py_env = omd_tf.envs.load(env, num_distractors, seed=seed)
+    except (ValueError, TypeError) as err:
+        raise checks.ConfigError(f"--env={env!r} cannot be used: {err}") from err
+    action_spec = train_py_env.action_spec()
+    if np.issubdtype(action_spec.dtype, np.integer) != discrete:
+        train_py_env.close()
+        kind, needed = (
+            ("continuous", "discrete") if discrete else ("discrete", "continuous")
+        )
+        raise checks.ConfigError(
+            f"--env={env!r} has {kind} actions {action_spec}; this agent needs "
+            f"{needed} actions."
+        )
+    eval_py_envs = [
+        omd_tf.envs.load(env, num_distractors, seed=seed + EVAL_SEED_OFFSET + i)
+        for i in range(num_eval_episodes)
+    ]
+    return (
+        tf_py_environment.TFPyEnvironment(train_py_env),
+        tf_py_environment.TFPyEnvironment(
+            batched_py_environment.BatchedPyEnvironment(
+                eval_py_envs, multithreading=False
+            )
+        ),
+    )

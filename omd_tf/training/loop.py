@@ -1,0 +1,230 @@
+"""Collect / train / evaluate loop for any TF-Agents agent, with resume and export."""
+
+import os
+
+from absl import logging
+import tensorflow as tf
+from tf_agents.drivers import dynamic_step_driver
+from tf_agents.metrics import tf_metrics
+from tf_agents.policies import policy_saver
+from tf_agents.policies import random_tf_policy
+from tf_agents.replay_buffers import tf_uniform_replay_buffer
+from tf_agents.utils import common
+
+from omd_tf.training import evaluation
+from omd_tf.training import progress
+
+CHECKPOINT_DIR = "checkpoints"
+POLICY_DIR = "policy"
+EVAL_CSV = "eval_returns.csv"
+
+
+def _next_multiple(step, interval):
+    return (step // interval + 1) * interval
+
+
+class Trainer:
+    """Off-policy training of ``agent``: one env step, then one train step.
+
+    After ``init_steps`` uniformly random env steps, each env step with the
+    agent's collect policy (a `DynamicStepDriver` writing to a
+    `TFUniformReplayBuffer`) is followed by one `agent.train` on a batch
+    sampled uniformly from that buffer; the steps between two evaluations
+    or checkpoints run as one compiled `tf.while_loop`, so Python adds no
+    per-step overhead.  Every
+    ``eval_interval`` env steps the eval policy is evaluated on
+    ``eval_env`` (CSV + TensorBoard) and a progress line is logged; every
+    ``checkpoint_interval`` env steps and at the end, agent, replay buffer
+    and counters are checkpointed.  A new `Trainer` on the same ``root_dir``
+    resumes from the latest checkpoint.  At the end the eval policy is
+    exported with `PolicySaver` to ``root_dir/policy``.
+
+    Layout of ``root_dir``: ``checkpoints/``, ``train/`` and ``eval/``
+    (TensorBoard), ``eval_returns.csv``, ``policy/`` (SavedModel).
+    """
+
+    def __init__(
+        self,
+        agent,
+        train_env,
+        eval_env,
+        root_dir,
+        *,
+        num_env_steps,
+        init_steps=1000,
+        batch_size=256,
+        eval_interval=1000,
+        num_eval_episodes=10,
+        replay_capacity=200_000,
+        checkpoint_interval=10_000,
+        summary_interval=1000,
+        eval_policy=None,
+    ):
+        """Args:
+        agent: an initialised `TFAgent` with a fixed `train_sequence_length`
+          and stateless policies.
+        train_env: `TFEnvironment` of batch size 1 for collection.
+        eval_env: `TFEnvironment` for evaluation, any batch size (see
+          `evaluation.Evaluator`).
+        root_dir: output directory (see the class docstring).
+        num_env_steps: total env steps, initial random ones included.
+        init_steps: uniformly random env steps before training starts.
+        batch_size: trajectories per train batch.
+        eval_interval: env steps between evaluations.
+        num_eval_episodes: episodes per evaluation.
+        replay_capacity: transitions the replay buffer keeps.
+        checkpoint_interval: env steps between checkpoints.
+        summary_interval: train steps between TensorBoard train summaries.
+        eval_policy: the `TFPolicy` evaluated and exported (e.g. a
+          `GreedyPolicy` of the agent's policy); default ``agent.policy``.
+        """
+        self._agent = agent
+        self._train_env = train_env
+        self._eval_env = eval_env
+        self._root_dir = root_dir
+        self._num_env_steps = num_env_steps
+        self._init_steps = init_steps
+        self._eval_interval = eval_interval
+        self._checkpoint_interval = checkpoint_interval
+        self._summary_interval = summary_interval
+        self._eval_policy = agent.policy if eval_policy is None else eval_policy
+
+        self._batch_size = batch_size
+        self.replay_buffer = tf_uniform_replay_buffer.TFUniformReplayBuffer(
+            agent.collect_data_spec,
+            batch_size=train_env.batch_size,
+            max_length=replay_capacity,
+        )
+        self._env_steps = tf_metrics.EnvironmentSteps()
+        self._train_return = tf_metrics.AverageReturnMetric()
+        self._train_metrics = [self._env_steps, self._train_return]
+        self._observers = [self.replay_buffer.add_batch] + self._train_metrics
+        self._collect_driver = dynamic_step_driver.DynamicStepDriver(
+            train_env, agent.collect_policy, observers=self._observers, num_steps=1
+        )
+        self._train_steps_fn = common.function(self._collect_and_train)
+        self._checkpointer = common.Checkpointer(
+            os.path.join(root_dir, CHECKPOINT_DIR),
+            max_to_keep=1,
+            agent=agent,
+            replay_buffer=self.replay_buffer,
+            train_metrics=self._train_metrics,
+        )
+        self._train_writer = tf.summary.create_file_writer(
+            os.path.join(root_dir, "train")
+        )
+        self._evaluate = evaluation.Evaluator(
+            eval_env,
+            self._eval_policy,
+            num_eval_episodes,
+            os.path.join(root_dir, EVAL_CSV),
+            os.path.join(root_dir, "eval"),
+        )
+        self._evaluate.drop_rows_after(self.env_steps)
+
+    @property
+    def agent(self):
+        """The agent being trained."""
+        return self._agent
+
+    def close(self):
+        """Closes both environments."""
+        self._train_env.close()
+        self._eval_env.close()
+
+    @property
+    def env_steps(self):
+        """Env steps taken so far (restored from the checkpoint), an int."""
+        return int(self._env_steps.result())
+
+    def train_steps(self, time_step, num_steps):
+        """``num_steps`` x (one collect env step, one train step), one compiled call.
+
+        Args:
+          time_step: the train env's current `TimeStep` (batched).
+          num_steps: env steps to take, an int or int32 scalar tensor.
+
+        Returns:
+          The train env's new current `TimeStep`.
+        """
+        return self._train_steps_fn(
+            time_step, tf.convert_to_tensor(num_steps, tf.int32)
+        )
+
+    def _collect_and_train(self, time_step, num_steps):
+        def body(i, time_step):
+            time_step, _ = self._collect_driver.run(time_step, ())
+            # Sampled in the graph, after the add: a tf.data iterator over
+            # the same `get_next` costs 5x the sampling itself (~0.2 ms).
+            experience, _ = self.replay_buffer.get_next(
+                sample_batch_size=self._batch_size,
+                num_steps=self._agent.train_sequence_length,
+            )
+            self._agent.train(experience)
+            with tf.name_scope("Metrics/"):  # Absolute: not under "while/".
+                tf.summary.scalar(
+                    "TrainAverageReturn",
+                    self._train_return.result(),
+                    step=self._env_steps.result(),
+                )
+            return i + 1, time_step
+
+        _, time_step = tf.while_loop(
+            lambda i, _: i < num_steps,
+            body,
+            (tf.constant(0), time_step),
+            parallel_iterations=1,
+        )
+        return time_step
+
+    def collect_random(self, num_steps):
+        """``num_steps`` uniformly random env steps into the replay buffer.
+
+        Starts from a reset of the train env; returns its new `TimeStep`.
+        """
+        policy = random_tf_policy.RandomTFPolicy(
+            self._agent.time_step_spec, self._agent.action_spec
+        )
+        driver = dynamic_step_driver.DynamicStepDriver(
+            self._train_env, policy, observers=self._observers, num_steps=num_steps
+        )
+        return common.function(driver.run)(self._train_env.reset(), ())[0]
+
+    def _save(self):
+        self._checkpointer.save(global_step=self._env_steps.result())
+
+    def run(self):
+        """Trains up to ``num_env_steps`` env steps; returns the last eval return."""
+        step = self.env_steps
+        report = progress.Progress(step, self._num_env_steps)
+        time_step = self._train_env.reset()
+        init_steps = min(self._init_steps, self._num_env_steps)
+        if step < init_steps:
+            time_step = self.collect_random(init_steps - step)
+            step = self.env_steps
+        eval_return, evaluated_at = None, None
+        counter = self._agent.train_step_counter
+        with self._train_writer.as_default(), tf.summary.record_if(
+            lambda: tf.equal(counter % self._summary_interval, 0)
+        ):
+            while step < self._num_env_steps:
+                stop = min(
+                    self._num_env_steps,
+                    _next_multiple(step, self._eval_interval),
+                    _next_multiple(step, self._checkpoint_interval),
+                )
+                time_step = self.train_steps(time_step, stop - step)
+                step = stop
+                if step % self._eval_interval == 0:
+                    eval_return, evaluated_at = self._evaluate(step), step
+                    logging.info("%s", report.line(step, eval_return))
+                if step % self._checkpoint_interval == 0:
+                    self._save()
+        if evaluated_at != step:
+            eval_return = self._evaluate(step)
+            logging.info("%s", report.line(step, eval_return))
+        self._save()
+        policy_saver.PolicySaver(
+            self._eval_policy, train_step=self._agent.train_step_counter
+        ).save(os.path.join(self._root_dir, POLICY_DIR))
+        return eval_return

@@ -1,0 +1,202 @@
+"""`train_eval`: a soft-Q agent (OMD / MLE / VEP) on a discrete-action gymnasium env."""
+
+import tensorflow as tf
+
+from agents import OmdSoftQAgent
+from omd_tf import networks
+from omd_tf.training import checks
+from omd_tf.training import environments
+from omd_tf.training import loop
+
+AGENTS = ("omd", "mle", "vep")
+INVERSES = ("identity", "cg", "normal_cg")
+# Linear-solve settings of the 'cg' / 'normal_cg' inverses: damping keeps the
+# solve well posed where the TD-loss Hessian is singular (paper appendix E).
+SOLVE_OPTIONS = dict(ridge=1e-3, max_iter=10)
+
+
+def make_agent(
+    agent,
+    time_step_spec,
+    action_spec,
+    *,
+    model_hidden_dim,
+    hidden_dim,
+    q_lr,
+    model_lr,
+    tau,
+    alpha,
+    gamma,
+    epsilon,
+    inner_steps,
+    inverse,
+    greedy_eval,
+    jit_compile,
+):
+    """An initialised `OmdSoftQAgent` with the paper's networks and Adam.
+
+    Two Q networks with two ReLU layers of ``hidden_dim`` units; the model's
+    dynamics and reward MLPs have two ReLU layers of ``model_hidden_dim``.
+    """
+    observation_spec = time_step_spec.observation
+    soft_q_agent = OmdSoftQAgent(
+        time_step_spec,
+        action_spec,
+        q_network=networks.q_network(observation_spec, action_spec, hidden_dim),
+        model_network=networks.ModelNetwork(
+            observation_spec, action_spec, model_hidden_dim
+        ),
+        q_optimizer=tf.keras.optimizers.Adam(q_lr),
+        model_optimizer=tf.keras.optimizers.Adam(model_lr),
+        model_loss=agent,
+        inner_steps=inner_steps,
+        inverse=inverse,
+        inverse_options=None if inverse == "identity" else SOLVE_OPTIONS,
+        alpha=alpha,
+        gamma=gamma,
+        epsilon=epsilon,
+        target_update_tau=tau,
+        greedy_eval=greedy_eval,
+        jit_compile=jit_compile,
+        train_step_counter=tf.Variable(0, dtype=tf.int64, name="train_step"),
+    )
+    soft_q_agent.initialize()
+    return soft_q_agent
+
+
+def _check_numbers(args):
+    for name in (
+        "model_hidden_dim",
+        "hidden_dim",
+        "num_env_steps",
+        "batch_size",
+        "inner_steps",
+        "eval_interval",
+        "num_eval_episodes",
+        "replay_capacity",
+        "checkpoint_interval",
+    ):
+        checks.positive_int(name, args[name])
+    for name in ("num_distractors", "init_steps", "seed"):
+        checks.non_negative_int(name, args[name])
+    for name in ("q_lr", "model_lr", "alpha"):
+        checks.positive_float(name, args[name])
+    checks.in_interval("tau", args["tau"], 0, 1, low_open=True)
+    checks.in_interval("gamma", args["gamma"], 0, 1)
+    checks.in_interval("epsilon", args["epsilon"], 0, 1)
+    checks.one_of("agent", args["agent"], AGENTS)
+    checks.one_of("inverse", args["inverse"], INVERSES)
+    if not isinstance(args["root_dir"], str) or not args["root_dir"]:
+        raise checks.ConfigError("--root_dir must be a non-empty path.")
+
+
+def make_trainer(
+    root_dir,
+    env="CartPole-v1",
+    agent="omd",
+    model_hidden_dim=32,
+    num_distractors=0,
+    num_env_steps=200_000,
+    init_steps=1000,
+    batch_size=256,
+    q_lr=1e-3,
+    model_lr=1e-3,
+    tau=0.01,
+    alpha=0.01,
+    gamma=0.99,
+    epsilon=0.1,
+    inner_steps=1,
+    inverse="identity",
+    hidden_dim=32,
+    seed=0,
+    eval_interval=1000,
+    num_eval_episodes=10,
+    greedy_eval=False,
+    replay_capacity=200_000,
+    checkpoint_interval=10_000,
+    jit_compile=True,
+):
+    """A `loop.Trainer` of a soft-Q agent, restored from ``root_dir`` if possible.
+
+    Every argument is also a flag of ``bin/train_eval.py`` with the same
+    name.  All arguments are checked, and the environment is made, before
+    anything is written under ``root_dir``; a bad one raises
+    `checks.ConfigError` naming its flag.  A trainer made on the ``root_dir``
+    of an earlier run resumes from its last checkpoint (see `loop.Trainer`
+    for the outputs).  Seeds Python, NumPy and TensorFlow with ``seed``, the
+    envs as `environments.make_envs`.
+
+    Args:
+      root_dir: output directory.
+      env: gymnasium id of an env with Box observations, Discrete actions.
+      agent: 'omd' | 'mle' | 'vep', how the model is trained.
+      model_hidden_dim: hidden width of the model's two MLPs.
+      num_distractors: i.i.d. N(0, 1) observation dims appended.
+      num_env_steps: total env steps (initial random steps included).
+      init_steps: uniformly random env steps before training.
+      batch_size: transitions per train step.
+      q_lr / model_lr: Adam learning rates of the Q networks / the model.
+      tau: Polyak coefficient of the target Q networks.
+      alpha: soft-max temperature.
+      gamma: discount.
+      epsilon: probability of a random collect action.
+      inner_steps: K, inner Q steps per model step.
+      inverse: 'identity' | 'cg' | 'normal_cg' for the OMD gradient.
+      hidden_dim: hidden width of the Q networks.
+      seed: random seed.
+      eval_interval: env steps between evaluations.
+      num_eval_episodes: episodes per evaluation.
+      greedy_eval: evaluate and export argmax Q instead of softmax(Q/α).
+      replay_capacity: transitions kept in the replay buffer.
+      checkpoint_interval: env steps between checkpoints.
+      jit_compile: XLA-compile the agent's update.
+    """
+    args = dict(locals())
+    _check_numbers(args)
+    train_env, eval_env = environments.make_envs(
+        env, num_distractors, seed, num_eval_episodes, discrete=True
+    )
+    tf.keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow.
+    soft_q_agent = make_agent(
+        agent,
+        train_env.time_step_spec(),
+        train_env.action_spec(),
+        model_hidden_dim=model_hidden_dim,
+        hidden_dim=hidden_dim,
+        q_lr=q_lr,
+        model_lr=model_lr,
+        tau=tau,
+        alpha=alpha,
+        gamma=gamma,
+        epsilon=epsilon,
+        inner_steps=inner_steps,
+        inverse=inverse,
+        greedy_eval=greedy_eval,
+        jit_compile=jit_compile,
+    )
+    return loop.Trainer(
+        soft_q_agent,
+        train_env,
+        eval_env,
+        root_dir,
+        num_env_steps=num_env_steps,
+        init_steps=init_steps,
+        batch_size=batch_size,
+        eval_interval=eval_interval,
+        num_eval_episodes=num_eval_episodes,
+        replay_capacity=replay_capacity,
+        checkpoint_interval=checkpoint_interval,
+    )
+
+
+def train_eval(root_dir, **kwargs):
+    """Trains a soft-Q agent; returns the final mean eval return (float).
+
+    Arguments as for `make_trainer`; re-running with the same ``root_dir``
+    resumes training.
+    """
+    trainer = make_trainer(root_dir, **kwargs)
+    try:
+        return trainer.run()
+    finally:
+        trainer.close()

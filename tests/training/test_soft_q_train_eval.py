@@ -1,0 +1,129 @@
+"""train_eval / make_trainer: bad input, resume, SavedModel export, compare."""
+
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tf_agents.trajectories import time_step as ts
+
+from omd_tf import training
+from omd_tf.training import loop
+
+TINY = dict(
+    init_steps=200,
+    batch_size=32,
+    eval_interval=200,
+    num_eval_episodes=1,
+    checkpoint_interval=200,
+    replay_capacity=2000,
+)
+
+
+@pytest.mark.parametrize(
+    "kwargs, flag",
+    [
+        (dict(env="Pendulum-v1"), "--env"),
+        (dict(env="NoSuchEnv-v0"), "--env"),
+        (dict(agent="dqn"), "--agent"),
+        (dict(model_hidden_dim=0), "--model_hidden_dim"),
+        (dict(num_env_steps=0), "--num_env_steps"),
+        (dict(tau=0.0), "--tau"),
+        (dict(epsilon=1.5), "--epsilon"),
+        (dict(q_lr=-1e-3), "--q_lr"),
+        (dict(inverse="lu"), "--inverse"),
+        (dict(num_distractors=-1), "--num_distractors"),
+    ],
+)
+def test_bad_input_fails_before_writing_anything(tmp_path, kwargs, flag):
+    root = tmp_path / "run"
+    with pytest.raises(training.ConfigError, match=flag):
+        training.train_eval(str(root), **kwargs)
+    assert not root.exists()
+
+
+def test_binary_names_the_bad_flag_and_writes_nothing(tmp_path, run_binary):
+    root = tmp_path / "run"
+    result = run_binary("train_eval.py", f"--root_dir={root}", "--model_hidden_dim=0")
+    assert result.returncode != 0
+    assert "--model_hidden_dim must be a positive integer, got 0" in result.stderr
+    assert not root.exists()
+
+
+def _network_variables(agent):
+    nets = agent.q_networks + agent.target_q_networks + (agent.model_network,)
+    return [v for net in nets for v in net.variables]
+
+
+def _probs(agent, observation):
+    time_step = ts.restart(observation, batch_size=observation.shape[0])
+    return agent.policy.distribution(time_step).action.probs_parameter().numpy()
+
+
+def test_resume_after_interruption(tmp_path, eval_csv_steps):
+    """Interrupted after the checkpoint at 400 env steps, a new run resumes there."""
+    root = str(tmp_path / "run")
+    trainer = training.make_trainer(root, num_env_steps=800, **TINY)
+    snapshot = {}
+    evaluate = trainer._evaluate
+
+    def evaluate_then_interrupt(step):
+        if step == 600:
+            raise KeyboardInterrupt
+        if step == 400:  # The state the checkpoint at 400 holds.
+            snapshot["replay"] = trainer.replay_buffer.gather_all()
+            snapshot["variables"] = [
+                v.numpy() for v in _network_variables(trainer.agent)
+            ]
+            observation = snapshot["replay"].observation[0, :100]
+            snapshot["observation"] = observation
+            snapshot["probs"] = _probs(trainer.agent, observation)
+            snapshot["train_steps"] = trainer.agent.train_step_counter.numpy()
+        return evaluate(step)
+
+    trainer._evaluate = evaluate_then_interrupt
+    with pytest.raises(KeyboardInterrupt):
+        trainer.run()
+    trainer.close()
+
+    resumed = training.make_trainer(root, num_env_steps=800, **TINY)
+    assert resumed.env_steps == 400
+    assert resumed.agent.train_step_counter.numpy() == snapshot["train_steps"] == 200
+    replay = resumed.replay_buffer.gather_all()
+    for got, want in zip(tf.nest.flatten(replay), tf.nest.flatten(snapshot["replay"])):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(_network_variables(resumed.agent), snapshot["variables"]):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(
+        _probs(resumed.agent, snapshot["observation"]), snapshot["probs"]
+    )
+    resumed.run()
+    resumed.close()
+    assert resumed.env_steps == 800
+    assert resumed.agent.train_step_counter.numpy() == 600
+    assert eval_csv_steps(root) == [400, 600, 800]  # No eval during random steps.
+
+
+def test_exported_policy_acts_like_the_live_one(tmp_path, exported_actions):
+    root = str(tmp_path / "run")
+    trainer = training.make_trainer(root, num_env_steps=1000, greedy_eval=True, **TINY)
+    trainer.run()
+    trainer.close()
+    rng = np.random.default_rng(0)
+    observation = rng.normal(size=(100, 4)).astype(np.float32)
+    live = trainer.agent.policy.action(ts.restart(observation, batch_size=100)).action
+    np.testing.assert_array_equal(exported_actions(root, observation), live.numpy())
+    assert len(set(live.numpy())) == 2  # Both actions occur: a real comparison.
+
+
+def test_compare_prints_both_agents(tmp_path, eval_csv_steps):
+    lines = []
+    finals = training.compare(
+        str(tmp_path), num_env_steps=400, print_fn=lines.append, **TINY
+    )
+    assert set(finals) == {"omd", "mle"}
+    assert lines[1].split() == ["env", "steps", "omd", "mle"]
+    assert lines[-3].split()[0] == "final"
+    for name in ("omd", "mle"):
+        assert eval_csv_steps(os.path.join(str(tmp_path), name)) == [400]
+        assert os.path.isdir(os.path.join(str(tmp_path), name, loop.POLICY_DIR))
