@@ -1,0 +1,183 @@
+"""Cost of one train step of the soft-Q agents vs DqnAgent, and of the whole loop.
+
+CartPole, the paper's networks (Q: 2x32 ReLU; model: 2x32 ReLU) and batch
+256.  Train steps of OMD, MLE, VEP (`OmdSoftQAgent`, graph and XLA) and of a
+plain `DqnAgent` on the same Q network are timed on one fixed replay batch,
+round-robin so that load on the machine hits all of them alike; the table
+gives medians and ratios to `DqnAgent` measured in this run.  Two ways of
+calling: from Python once per step (how a TF-Agents loop calls
+`agent.train`), and N steps in one compiled `tf.while_loop` (no Python
+dispatch).  Then the OMD training loop: `Trainer.train_steps` (one env step
+with the collect policy, replay add, batch sampling and one train step per
+env step, compiled) vs the same number of train steps alone.
+
+  python bench/agent_bench.py [--repeats 15] [--steps 50]
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import tensorflow as tf  # noqa: E402
+from tf_agents.agents.dqn import dqn_agent  # noqa: E402
+from tf_agents.utils import common  # noqa: E402
+
+from omd_tf import networks  # noqa: E402
+from omd_tf import training  # noqa: E402
+from omd_tf.training import soft_q  # noqa: E402
+
+BATCH = 256
+AGENT_ARGS = dict(
+    model_hidden_dim=32,
+    hidden_dim=32,
+    q_lr=1e-3,
+    model_lr=1e-3,
+    tau=0.01,
+    alpha=0.01,
+    gamma=0.99,
+    epsilon=0.1,
+    inner_steps=1,
+    inverse="identity",
+    greedy_eval=False,
+)
+
+
+def make_dqn(time_step_spec, action_spec):
+    """DqnAgent on the soft-Q agents' Q network, squared TD loss, Polyak τ."""
+    agent = dqn_agent.DqnAgent(
+        time_step_spec,
+        action_spec,
+        q_network=networks.q_network(time_step_spec.observation, action_spec, 32),
+        optimizer=tf.keras.optimizers.Adam(1e-3),
+        td_errors_loss_fn=common.element_wise_squared_loss,
+        target_update_tau=AGENT_ARGS["tau"],
+        gamma=AGENT_ARGS["gamma"],
+        train_step_counter=tf.Variable(0, dtype=tf.int64),
+    )
+    agent.initialize()
+    agent.train = common.function(agent.train)
+    return agent
+
+
+def in_graph(train, experience, steps):
+    """A compiled function running ``steps`` train steps on ``experience``."""
+
+    @common.function
+    def run():
+        def body(i):
+            train(experience)
+            return (i + 1,)
+
+        return tf.while_loop(lambda i: i < steps, body, (0,), parallel_iterations=1)
+
+    return run
+
+
+def per_call(train, experience, steps):
+    def run():
+        for _ in range(steps):
+            train(experience)
+
+    return run
+
+
+def median_ms_per_step(fns, steps, repeats):
+    """Median over round-robin repeats of ms per step of each fn()."""
+    for fn in fns.values():
+        fn()  # trace / compile
+    times = {key: [] for key in fns}
+    for _ in range(repeats):
+        for key, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[key].append((time.perf_counter() - start) / steps * 1e3)
+    return {key: statistics.median(t) for key, t in times.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--steps", type=int, default=50)
+    args = parser.parse_args()
+    if args.repeats <= 0 or args.steps <= 0:
+        parser.error("--repeats and --steps must be positive integers")
+
+    root = tempfile.mkdtemp(prefix="agent_bench_")
+    trainer = training.make_trainer(
+        root, num_env_steps=10**9, init_steps=2000, batch_size=BATCH
+    )
+    time_step = trainer.collect_random(2000)
+    experience, _ = next(
+        iter(trainer.replay_buffer.as_dataset(sample_batch_size=BATCH, num_steps=2))
+    )
+    omd = trainer.agent
+    agents = {
+        f"{name}{' xla' if jit else ''}": soft_q.make_agent(
+            name,
+            omd.time_step_spec,
+            omd.action_spec,
+            jit_compile=jit,
+            **AGENT_ARGS,
+        )
+        for jit in (False, True)
+        for name in soft_q.AGENTS
+    }
+    agents["DqnAgent"] = make_dqn(omd.time_step_spec, omd.action_spec)
+    fns = {}
+    for name, agent in agents.items():
+        fns[name, "per call"] = per_call(agent.train, experience, args.steps)
+        fns[name, "in graph"] = in_graph(agent.train, experience, args.steps)
+    results = median_ms_per_step(fns, args.steps, args.repeats)
+
+    modes = ("per call", "in graph")
+    print(
+        f"Train step on CartPole, batch {BATCH}, 2x32 networks; median of "
+        f"{args.repeats} x {args.steps} steps; ratio to DqnAgent, same mode"
+    )
+    print(f"{'agent':<10}" + "".join(f"{m + ' ms':>13}{'/ DQN':>8}" for m in modes))
+    for name in agents:
+        print(
+            f"{name:<10}"
+            + "".join(
+                f"{results[name, m]:>13.3f}"
+                f"{results[name, m] / results['DqnAgent', m]:>8.2f}"
+                for m in modes
+            )
+        )
+    for m in modes:
+        print(
+            f"OMD / MLE ({m}): graph {results['omd', m] / results['mle', m]:.2f}, "
+            f"xla {results['omd xla', m] / results['mle xla', m]:.2f}"
+        )
+
+    state = {"time_step": time_step}
+
+    def loop_steps():
+        state["time_step"] = trainer.train_steps(state["time_step"], args.steps)
+
+    loop = median_ms_per_step(
+        {
+            "loop": loop_steps,
+            "train in graph": in_graph(omd.train, experience, args.steps),
+            "train per call": per_call(omd.train, experience, args.steps),
+        },
+        args.steps,
+        args.repeats,
+    )
+    print(
+        "OMD training loop (collect + replay + sample + train per env step): "
+        f"{loop['loop']:.3f} ms/step = {1e3 / loop['loop']:.0f} env steps/s; "
+        f"train step alone {loop['train in graph']:.3f} ms in graph, "
+        f"{loop['train per call']:.3f} ms per call; loop / train: "
+        f"{loop['loop'] / loop['train in graph']:.2f} (in graph), "
+        f"{loop['loop'] / loop['train per call']:.2f} (per call)"
+    )
+    trainer.close()
+
+
+if __name__ == "__main__":
+    main()
