@@ -1,0 +1,96 @@
+"""Helpers shared by the train_eval tests: eval CSV, exported policy, binaries."""
+
+import csv
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from omd_tf.training import loop
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# Imports TensorFlow (and TFP, whose distribution types the SavedModel's
+# `distribution` signature uses), nothing of this repository.
+_LOAD_SCRIPT = """
+import sys
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability  # noqa: F401, registers distribution TypeSpecs.
+
+policy = tf.saved_model.load(sys.argv[1])
+observation = np.load(sys.argv[2])
+n = observation.shape[0]
+inputs = {
+    "0/step_type": tf.zeros([n], tf.int32),
+    "0/reward": tf.zeros([n], tf.float32),
+    "0/discount": tf.ones([n], tf.float32),
+    "0/observation": tf.constant(observation),
+}
+action = policy.signatures["action"](**inputs)["action"]
+np.save(sys.argv[3], action.numpy())
+"""
+
+
+@pytest.fixture
+def eval_csv_steps():
+    """``eval_csv_steps(root_dir)``: env steps of the rows of its eval CSV."""
+
+    def steps(root_dir):
+        with open(os.path.join(root_dir, loop.EVAL_CSV), newline="") as f:
+            return [int(row["env_steps"]) for row in csv.DictReader(f)]
+
+    return steps
+
+
+@pytest.fixture
+def exported_actions(tmp_path):
+    """``exported_actions(root_dir, observation)``: actions of the exported policy.
+
+    The SavedModel in ``root_dir/policy`` is loaded with `tf.saved_model.load`
+    in a fresh Python process, away from the repository (nothing of ours to
+    import), and its ``action`` signature is applied to ``observation``
+    [B, ...] float32 at FIRST time steps; returns the actions [B, ...].
+    """
+
+    def actions(root_dir, observation):
+        observation_path = str(tmp_path / "observation.npy")
+        action_path = str(tmp_path / "action.npy")
+        np.save(observation_path, observation)
+        script = tmp_path / "load_policy.py"
+        script.write_text(_LOAD_SCRIPT)
+        subprocess.run(
+            [
+                sys.executable,
+                str(script),
+                os.path.join(root_dir, loop.POLICY_DIR),
+                observation_path,
+                action_path,
+            ],
+            check=True,
+            cwd=str(tmp_path),
+        )
+        return np.load(action_path)
+
+    return actions
+
+
+@pytest.fixture
+def run_binary():
+    """``run_binary(name, *flags)``: `CompletedProcess` of ``bin/<name>``.
+
+    Runs from the repository root with this interpreter; stdout and stderr
+    are captured as text.
+    """
+
+    def run(name, *flags):
+        return subprocess.run(
+            [sys.executable, os.path.join(REPO, "bin", name), *flags],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        )
+
+    return run
