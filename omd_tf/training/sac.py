@@ -1,0 +1,223 @@
+"""`train_eval`: an OMD-SAC or MLE-SAC agent on a continuous-action gymnasium env."""
+
+import tensorflow as tf
+from tf_agents.agents.ddpg import critic_network
+from tf_agents.agents.sac import tanh_normal_projection_network
+from tf_agents.networks import actor_distribution_network
+from tf_agents.policies import greedy_policy
+
+from agents.omd_sac_agent import OmdSacAgent
+from omd_tf import networks
+from omd_tf.training import checks
+from omd_tf.training import environments
+from omd_tf.training import loop
+
+AGENTS = ("omd", "mle")
+INVERSES = ("identity", "cg", "normal_cg")
+
+
+def actor_and_critic_networks(observation_spec, action_spec, hidden_dim):
+    """SAC's default networks: (actor, critic), two ReLU layers of ``hidden_dim``.
+
+    The actor maps observations [B, D] to a tanh-squashed Gaussian over
+    actions [B, A]; the critic maps (observations, actions) to Q-values [B].
+    """
+    layers = (hidden_dim, hidden_dim)
+    actor = actor_distribution_network.ActorDistributionNetwork(
+        observation_spec,
+        action_spec,
+        fc_layer_params=layers,
+        continuous_projection_net=(
+            tanh_normal_projection_network.TanhNormalProjectionNetwork
+        ),
+    )
+    critic = critic_network.CriticNetwork(
+        (observation_spec, action_spec),
+        joint_fc_layer_params=layers,
+        kernel_initializer="glorot_uniform",
+        last_kernel_initializer="glorot_uniform",
+    )
+    return actor, critic
+
+
+def make_agent(
+    agent,
+    time_step_spec,
+    action_spec,
+    *,
+    model_hidden_dim,
+    hidden_dim,
+    actor_lr,
+    critic_lr,
+    alpha_lr,
+    model_lr,
+    tau,
+    gamma,
+    inner_steps,
+    inverse,
+    seed,
+):
+    """An initialised `OmdSacAgent` with SAC's default networks and Adam.
+
+    Actor and critics as `actor_and_critic_networks` (SAC's default width is
+    256); the model's dynamics and reward MLPs have two ReLU layers of
+    ``model_hidden_dim``.
+    """
+    observation_spec = time_step_spec.observation
+    actor, critic = actor_and_critic_networks(observation_spec, action_spec, hidden_dim)
+    sac_agent = OmdSacAgent(
+        time_step_spec,
+        action_spec,
+        critic_network=critic,
+        actor_network=actor,
+        model_network=networks.ModelNetwork(
+            observation_spec, action_spec, model_hidden_dim
+        ),
+        actor_optimizer=tf.keras.optimizers.Adam(actor_lr),
+        critic_optimizer=tf.keras.optimizers.Adam(critic_lr),
+        alpha_optimizer=tf.keras.optimizers.Adam(alpha_lr),
+        model_optimizer=tf.keras.optimizers.Adam(model_lr),
+        model_loss=agent,
+        inner_steps=inner_steps,
+        inverse=inverse,
+        seed=seed,
+        target_update_tau=tau,
+        gamma=gamma,
+        train_step_counter=tf.Variable(0, dtype=tf.int64, name="train_step"),
+    )
+    sac_agent.initialize()
+    return sac_agent
+
+
+def _check_numbers(args):
+    for name in (
+        "model_hidden_dim",
+        "hidden_dim",
+        "num_env_steps",
+        "batch_size",
+        "inner_steps",
+        "eval_interval",
+        "num_eval_episodes",
+        "replay_capacity",
+        "checkpoint_interval",
+    ):
+        checks.positive_int(name, args[name])
+    for name in ("num_distractors", "init_steps", "seed"):
+        checks.non_negative_int(name, args[name])
+    for name in ("actor_lr", "critic_lr", "alpha_lr", "model_lr"):
+        checks.positive_float(name, args[name])
+    checks.in_interval("tau", args["tau"], 0, 1, low_open=True)
+    checks.in_interval("gamma", args["gamma"], 0, 1)
+    checks.one_of("agent", args["agent"], AGENTS)
+    checks.one_of("inverse", args["inverse"], INVERSES)
+    if not isinstance(args["root_dir"], str) or not args["root_dir"]:
+        raise checks.ConfigError("--root_dir must be a non-empty path.")
+
+
+def make_trainer(
+    root_dir,
+    env="HalfCheetah-v5",
+    agent="omd",
+    model_hidden_dim=64,
+    num_distractors=0,
+    num_env_steps=100_000,
+    init_steps=5000,
+    batch_size=256,
+    actor_lr=3e-4,
+    critic_lr=3e-4,
+    alpha_lr=3e-4,
+    model_lr=3e-4,
+    tau=0.005,
+    gamma=0.99,
+    inner_steps=1,
+    inverse="identity",
+    hidden_dim=256,
+    seed=0,
+    eval_interval=5000,
+    num_eval_episodes=10,
+    greedy_eval=True,
+    replay_capacity=1_000_000,
+    checkpoint_interval=10_000,
+):
+    """A `loop.Trainer` of an OMD/MLE-SAC agent, restored from ``root_dir``.
+
+    Every argument is also a flag of ``bin/train_sac.py`` with the same name.
+    All arguments are checked, and the environment is made, before anything
+    is written under ``root_dir``; a bad one raises `checks.ConfigError`
+    naming its flag.  Seeds Python, NumPy and TensorFlow with ``seed``, the
+    envs as `environments.make_envs`.
+
+    Args:
+      root_dir: output directory (see `loop.Trainer` for its layout).
+      env: gymnasium id of an env with Box observations and Box actions.
+      agent: 'omd' | 'mle', how the model is trained.
+      model_hidden_dim: hidden width of the model's two MLPs (paper: 64).
+      num_distractors: i.i.d. N(0, 1) observation dims appended.
+      num_env_steps: total env steps (initial random steps included).
+      init_steps: uniformly random env steps before training.
+      batch_size: transitions per train step.
+      actor_lr / critic_lr / alpha_lr / model_lr: Adam learning rates.
+      tau: Polyak coefficient of the target critics.
+      gamma: discount.
+      inner_steps: K, SAC steps per model step.
+      inverse: 'identity' | 'cg' | 'normal_cg' for the OMD gradient.
+      hidden_dim: hidden width of the actor and critics.
+      seed: random seed.
+      eval_interval: env steps between evaluations.
+      num_eval_episodes: episodes per evaluation.
+      greedy_eval: evaluate and export the actor's mode (deterministic, as
+        SAC evaluates) instead of sampling it.
+      replay_capacity: transitions kept in the replay buffer.
+      checkpoint_interval: env steps between checkpoints.
+    """
+    args = dict(locals())
+    _check_numbers(args)
+    train_env, eval_env = environments.make_envs(
+        env, num_distractors, seed, num_eval_episodes, discrete=False
+    )
+    tf.keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow.
+    sac_agent = make_agent(
+        agent,
+        train_env.time_step_spec(),
+        train_env.action_spec(),
+        model_hidden_dim=model_hidden_dim,
+        hidden_dim=hidden_dim,
+        actor_lr=actor_lr,
+        critic_lr=critic_lr,
+        alpha_lr=alpha_lr,
+        model_lr=model_lr,
+        tau=tau,
+        gamma=gamma,
+        inner_steps=inner_steps,
+        inverse=inverse,
+        seed=seed,
+    )
+    return loop.Trainer(
+        sac_agent,
+        train_env,
+        eval_env,
+        root_dir,
+        num_env_steps=num_env_steps,
+        init_steps=init_steps,
+        batch_size=batch_size,
+        eval_interval=eval_interval,
+        num_eval_episodes=num_eval_episodes,
+        replay_capacity=replay_capacity,
+        checkpoint_interval=checkpoint_interval,
+        eval_policy=(
+            greedy_policy.GreedyPolicy(sac_agent.policy) if greedy_eval else None
+        ),
+    )
+
+
+def train_eval(root_dir, **kwargs):
+    """Trains an OMD/MLE-SAC agent; returns the final mean eval return (float).
+
+    Arguments as for `make_trainer`; re-running with the same ``root_dir``
+    resumes training.
+    """
+    trainer = make_trainer(root_dir, **kwargs)
+    try:
+        return trainer.run()
+    finally:
+        trainer.close()
