@@ -66,8 +66,11 @@ def masked_mean(values, valid):
     return tf.math.divide_no_nan(tf.reduce_sum(values * valid), tf.reduce_sum(valid))
 
 
-class ModelLearning:
+class ModelLearning(tf.Module):
     """Holds the model, its optimiser and the rule for its gradient.
+
+    A `tf.Module`, so an agent that owns one checkpoints the model and its
+    optimiser state with it.
 
     Args:
       model_network: `tf_agents.networks.Network` mapping (observations,
@@ -110,6 +113,7 @@ class ModelLearning:
             raise ValueError(f"`inverse` must be one of {INVERSES}, got {inverse!r}.")
         if model_loss == "vep" and not value_networks:
             raise ValueError("`value_networks` must be non-empty for model_loss='vep'.")
+        super().__init__(name="model_learning")
         self.model_network = model_network
         self.model_optimizer = model_optimizer
         self.model_loss = model_loss
