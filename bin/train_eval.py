@@ -7,70 +7,38 @@ the same --root_dir resumes) and the exported eval policy (root_dir/policy)
 under --root_dir.  Defaults are the paper's CartPole settings (appendix D).
 """
 
-import inspect
-
 from absl import app
-from absl import flags
-from absl import logging
 
-from omd_tf import training
+from omd_tf.training import cli
 from omd_tf.training import soft_q
 
-_DEFAULTS = {
-    name: parameter.default
-    for name, parameter in inspect.signature(soft_q.make_trainer).parameters.items()
-    if parameter.default is not parameter.empty
+HELP = {
+    "env": "Gymnasium id (discrete actions).",
+    "agent": "How the model learns: omd | mle | vep.",
+    "model_hidden_dim": "Hidden width of the model.",
+    "num_distractors": "N(0, 1) observation dims added.",
+    "num_env_steps": "Env steps, random ones included.",
+    "init_steps": "Uniformly random env steps first.",
+    "batch_size": "Transitions per train step.",
+    "q_lr": "Adam learning rate of the Q networks.",
+    "model_lr": "Adam learning rate of the model.",
+    "tau": "Polyak coefficient of the target networks.",
+    "alpha": "Soft-max temperature.",
+    "gamma": "Discount.",
+    "epsilon": "Probability of a random collect action.",
+    "inner_steps": "K: inner Q steps per model step.",
+    "inverse": "OMD inverse: identity | cg | normal_cg.",
+    "hidden_dim": "Hidden width of the Q networks.",
+    "seed": "Random seed.",
+    "eval_interval": "Env steps between evaluations.",
+    "num_eval_episodes": "Episodes per evaluation.",
+    "greedy_eval": "Evaluate/export argmax Q.",
+    "replay_capacity": "Transitions kept for replay.",
+    "checkpoint_interval": "Env steps between saves.",
+    "jit_compile": "XLA-compile the agent update.",
 }
 
-
-def _define(define, name, help_text, **kwargs):
-    define(name, _DEFAULTS[name], help_text, **kwargs)
-
-
-flags.DEFINE_string("root_dir", None, "Output directory (resumes if it exists).")
-_define(flags.DEFINE_string, "env", "Gymnasium id (discrete actions).")
-_define(flags.DEFINE_string, "agent", "How the model learns: omd | mle | vep.")
-_define(flags.DEFINE_integer, "model_hidden_dim", "Hidden width of the model.")
-_define(flags.DEFINE_integer, "num_distractors", "N(0, 1) observation dims added.")
-_define(flags.DEFINE_integer, "num_env_steps", "Env steps, random ones included.")
-_define(flags.DEFINE_integer, "init_steps", "Uniformly random env steps first.")
-_define(flags.DEFINE_integer, "batch_size", "Transitions per train step.")
-_define(flags.DEFINE_float, "q_lr", "Adam learning rate of the Q networks.")
-_define(flags.DEFINE_float, "model_lr", "Adam learning rate of the model.")
-_define(flags.DEFINE_float, "tau", "Polyak coefficient of the target networks.")
-_define(flags.DEFINE_float, "alpha", "Soft-max temperature.")
-_define(flags.DEFINE_float, "gamma", "Discount.")
-_define(flags.DEFINE_float, "epsilon", "Probability of a random collect action.")
-_define(flags.DEFINE_integer, "inner_steps", "K: inner Q steps per model step.")
-_define(flags.DEFINE_string, "inverse", "OMD inverse: identity | cg | normal_cg.")
-_define(flags.DEFINE_integer, "hidden_dim", "Hidden width of the Q networks.")
-_define(flags.DEFINE_integer, "seed", "Random seed.")
-_define(flags.DEFINE_integer, "eval_interval", "Env steps between evaluations.")
-_define(flags.DEFINE_integer, "num_eval_episodes", "Episodes per evaluation.")
-_define(flags.DEFINE_boolean, "greedy_eval", "Evaluate/export argmax Q.")
-_define(flags.DEFINE_integer, "replay_capacity", "Transitions kept for replay.")
-_define(flags.DEFINE_integer, "checkpoint_interval", "Env steps between saves.")
-_define(flags.DEFINE_boolean, "jit_compile", "XLA-compile the agent update.")
-flags.mark_flag_as_required("root_dir")
-
-FLAGS = flags.FLAGS
-
-
-def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    logging.set_verbosity(logging.INFO)
-    kwargs = {name: FLAGS[name].value for name in _DEFAULTS}
-    try:
-        trainer = soft_q.make_trainer(FLAGS.root_dir, **kwargs)
-    except training.ConfigError as err:
-        raise app.UsageError(str(err)) from err
-    try:
-        final_return = trainer.run()
-    finally:
-        trainer.close()
-    print(f"final mean eval return {final_return:.1f}; outputs in {FLAGS.root_dir}")
-
+cli.define_flags(soft_q.make_trainer, HELP)
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(cli.main_for(soft_q.make_trainer))

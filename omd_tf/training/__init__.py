@@ -6,7 +6,9 @@ evaluation    eval episodes -> CSV + TensorBoard
 progress      progress line (env steps, eval return, steps/s, ETA)
 loop          `Trainer`: the agent-agnostic loop with checkpoints and export
 soft_q        `train_eval` / `make_trainer` for the soft-Q agents (OMD, MLE, VEP)
+sac           `train_eval` / `make_trainer` for the SAC agents (OMD, MLE)
 compare       `compare`: agents side by side on one budget (the demo)
+cli           absl flags and `main` of the training binaries
 """
 
 from omd_tf.training.checks import ConfigError

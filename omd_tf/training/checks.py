@@ -45,3 +45,32 @@ def in_interval(name, value, low, high, low_open=False):
 def one_of(name, value, choices):
     if value not in choices:
         _fail(name, f"one of {', '.join(choices)}", value)
+
+
+def trainer_arguments(args, agents, inverses, learning_rates):
+    """Checks the arguments every ``make_trainer`` shares (``args``: their dict).
+
+    ``learning_rates`` names the positive float arguments of this trainer.
+    """
+    for name in (
+        "model_hidden_dim",
+        "hidden_dim",
+        "num_env_steps",
+        "batch_size",
+        "inner_steps",
+        "eval_interval",
+        "num_eval_episodes",
+        "replay_capacity",
+        "checkpoint_interval",
+    ):
+        positive_int(name, args[name])
+    for name in ("num_distractors", "init_steps", "seed"):
+        non_negative_int(name, args[name])
+    for name in learning_rates:
+        positive_float(name, args[name])
+    in_interval("tau", args["tau"], 0, 1, low_open=True)
+    in_interval("gamma", args["gamma"], 0, 1)
+    one_of("agent", args["agent"], agents)
+    one_of("inverse", args["inverse"], inverses)
+    if not isinstance(args["root_dir"], str) or not args["root_dir"]:
+        raise ConfigError("--root_dir must be a non-empty path.")

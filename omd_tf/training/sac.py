@@ -6,6 +6,7 @@ from tf_agents.agents.sac import tanh_normal_projection_network
 from tf_agents.networks import actor_distribution_network
 from tf_agents.policies import greedy_policy
 
+from agents import model_learning
 from agents.omd_sac_agent import OmdSacAgent
 from omd_tf import networks
 from omd_tf.training import checks
@@ -13,7 +14,6 @@ from omd_tf.training import environments
 from omd_tf.training import loop
 
 AGENTS = ("omd", "mle")
-INVERSES = ("identity", "cg", "normal_cg")
 
 
 def actor_and_critic_networks(observation_spec, action_spec, hidden_dim):
@@ -90,28 +90,12 @@ def make_agent(
 
 
 def _check_numbers(args):
-    for name in (
-        "model_hidden_dim",
-        "hidden_dim",
-        "num_env_steps",
-        "batch_size",
-        "inner_steps",
-        "eval_interval",
-        "num_eval_episodes",
-        "replay_capacity",
-        "checkpoint_interval",
-    ):
-        checks.positive_int(name, args[name])
-    for name in ("num_distractors", "init_steps", "seed"):
-        checks.non_negative_int(name, args[name])
-    for name in ("actor_lr", "critic_lr", "alpha_lr", "model_lr"):
-        checks.positive_float(name, args[name])
-    checks.in_interval("tau", args["tau"], 0, 1, low_open=True)
-    checks.in_interval("gamma", args["gamma"], 0, 1)
-    checks.one_of("agent", args["agent"], AGENTS)
-    checks.one_of("inverse", args["inverse"], INVERSES)
-    if not isinstance(args["root_dir"], str) or not args["root_dir"]:
-        raise checks.ConfigError("--root_dir must be a non-empty path.")
+    checks.trainer_arguments(
+        args,
+        AGENTS,
+        model_learning.INVERSES,
+        learning_rates=("actor_lr", "critic_lr", "alpha_lr", "model_lr"),
+    )
 
 
 def make_trainer(

@@ -3,13 +3,13 @@
 import tensorflow as tf
 
 from agents import OmdSoftQAgent
+from agents import model_learning
 from omd_tf import networks
 from omd_tf.training import checks
 from omd_tf.training import environments
 from omd_tf.training import loop
 
 AGENTS = ("omd", "mle", "vep")
-INVERSES = ("identity", "cg", "normal_cg")
 # Linear-solve settings of the 'cg' / 'normal_cg' inverses: damping keeps the
 # solve well posed where the TD-loss Hessian is singular (paper appendix E).
 SOLVE_OPTIONS = dict(ridge=1e-3, max_iter=10)
@@ -65,29 +65,13 @@ def make_agent(
 
 
 def _check_numbers(args):
-    for name in (
-        "model_hidden_dim",
-        "hidden_dim",
-        "num_env_steps",
-        "batch_size",
-        "inner_steps",
-        "eval_interval",
-        "num_eval_episodes",
-        "replay_capacity",
-        "checkpoint_interval",
-    ):
-        checks.positive_int(name, args[name])
-    for name in ("num_distractors", "init_steps", "seed"):
-        checks.non_negative_int(name, args[name])
-    for name in ("q_lr", "model_lr", "alpha"):
-        checks.positive_float(name, args[name])
-    checks.in_interval("tau", args["tau"], 0, 1, low_open=True)
-    checks.in_interval("gamma", args["gamma"], 0, 1)
+    checks.trainer_arguments(
+        args,
+        AGENTS,
+        model_learning.INVERSES,
+        learning_rates=("q_lr", "model_lr", "alpha"),
+    )
     checks.in_interval("epsilon", args["epsilon"], 0, 1)
-    checks.one_of("agent", args["agent"], AGENTS)
-    checks.one_of("inverse", args["inverse"], INVERSES)
-    if not isinstance(args["root_dir"], str) or not args["root_dir"]:
-        raise checks.ConfigError("--root_dir must be a non-empty path.")
 
 
 def make_trainer(

@@ -1,0 +1,70 @@
+"""absl flags and `main` for the training binaries, derived from `make_trainer`.
+
+Each keyword argument of a ``make_trainer(root_dir, **kwargs)`` becomes a flag
+of the same name, type and default; ``--root_dir`` is required.  A bad value
+is reported as a usage error naming its flag, before anything is written.
+"""
+
+import inspect
+
+from absl import app
+from absl import flags
+from absl import logging
+
+from omd_tf.training import checks
+
+_DEFINE_BY_TYPE = {
+    bool: flags.DEFINE_boolean,
+    int: flags.DEFINE_integer,
+    float: flags.DEFINE_float,
+    str: flags.DEFINE_string,
+}
+
+
+def _defaults(make_trainer):
+    return {
+        name: parameter.default
+        for name, parameter in inspect.signature(make_trainer).parameters.items()
+        if parameter.default is not parameter.empty
+    }
+
+
+def define_flags(make_trainer, help_texts):
+    """Defines --root_dir and one flag per keyword of ``make_trainer``.
+
+    Args:
+      make_trainer: function (root_dir, **kwargs) -> `loop.Trainer`.
+      help_texts: {keyword: help text}; every keyword needs one.
+    """
+    defaults = _defaults(make_trainer)
+    missing = set(defaults) - set(help_texts)
+    if missing:
+        raise ValueError(f"`help_texts` lacks help for {sorted(missing)}.")
+    flags.DEFINE_string("root_dir", None, "Output directory (resumes if it exists).")
+    for name, default in defaults.items():
+        _DEFINE_BY_TYPE[type(default)](name, default, help_texts[name])
+    flags.mark_flag_as_required("root_dir")
+
+
+def main_for(make_trainer):
+    """The absl ``main``: build the trainer from the flags, run, report."""
+
+    def main(argv):
+        if len(argv) > 1:
+            raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+        logging.set_verbosity(logging.INFO)
+        values = flags.FLAGS
+        kwargs = {name: values[name].value for name in _defaults(make_trainer)}
+        try:
+            trainer = make_trainer(values.root_dir, **kwargs)
+        except checks.ConfigError as err:
+            raise app.UsageError(str(err)) from err
+        try:
+            final_return = trainer.run()
+        finally:
+            trainer.close()
+        print(
+            f"final mean eval return {final_return:.1f}; outputs in {values.root_dir}"
+        )
+
+    return main
