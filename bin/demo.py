@@ -6,7 +6,7 @@ Trains an OMD and an MLE soft-Q agent whose dynamics/reward model has hidden
 width 1 (a badly misspecified model, paper Figure 4 left) on the same short
 budget, prints both agents' eval returns side by side, and says where each
 run's outputs went (eval_returns.csv, TensorBoard summaries, checkpoints,
-exported SavedModel policy).  Re-running with the same --out_dir resumes.
+exported SavedModel policy) and the plot of both curves (eval_returns.png).  Re-running with the same --out_dir resumes.
 """
 
 from absl import app
@@ -16,7 +16,7 @@ from absl import logging
 from omd_tf import training
 
 flags.DEFINE_string("out_dir", "runs/demo", "Output directory.")
-flags.DEFINE_integer("num_env_steps", 20_000, "Env steps per agent.")
+flags.DEFINE_integer("num_env_steps", 40_000, "Env steps per agent.")
 flags.DEFINE_integer("model_hidden_dim", 1, "Hidden width of the model.")
 flags.DEFINE_integer("seed", 0, "Random seed.")
 FLAGS = flags.FLAGS

@@ -3,6 +3,8 @@
 import csv
 import os
 
+from matplotlib.figure import Figure
+
 from omd_tf.training import loop
 from omd_tf.training import soft_q
 
@@ -13,6 +15,21 @@ def _eval_curve(run_dir):
             int(row["env_steps"]): float(row["average_return"])
             for row in csv.DictReader(f)
         }
+
+
+def _plot(path, curves, title):
+    """Eval return vs env steps, one line per agent, written to ``path`` (PNG)."""
+    fig = Figure(figsize=(5, 3.5))
+    ax = fig.add_subplot()
+    for name, curve in curves.items():
+        steps = sorted(curve)
+        ax.plot(steps, [curve[s] for s in steps], label=name.upper())
+    ax.set(xlabel="env steps", ylabel="mean eval return", title=title)
+    ax.legend()
+    fig.tight_layout()
+    tmp = f"{path}.tmp"
+    fig.savefig(tmp, format="png", dpi=100)
+    os.replace(tmp, path)
 
 
 def compare(
@@ -58,6 +75,9 @@ def compare(
         )
         print_fn(f"{step:>10} " + " ".join(cells))
     print_fn("final      " + " ".join(f"{finals[name]:8.1f}" for name in agents))
+    plot_path = os.path.join(root_dir, "eval_returns.png")
+    _plot(plot_path, curves, f"model hidden size {model_hidden_dim}, seed {seed}")
+    print_fn(f"plot: {plot_path}")
     for name in agents:
         print_fn(
             f"{name}: {os.path.join(root_dir, name)} (eval_returns.csv, TensorBoard, policy/)"

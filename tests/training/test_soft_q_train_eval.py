@@ -123,7 +123,10 @@ def test_compare_prints_both_agents(tmp_path, eval_csv_steps):
     )
     assert set(finals) == {"omd", "mle"}
     assert lines[1].split() == ["env", "steps", "omd", "mle"]
-    assert lines[-3].split()[0] == "final"
+    assert lines[-4].split()[0] == "final"
+    assert lines[-3] == f"plot: {tmp_path / 'eval_returns.png'}"
+    with open(tmp_path / "eval_returns.png", "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     for name in ("omd", "mle"):
         assert eval_csv_steps(os.path.join(str(tmp_path), name)) == [400]
         assert os.path.isdir(os.path.join(str(tmp_path), name, loop.POLICY_DIR))
