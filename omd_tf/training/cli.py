@@ -12,6 +12,7 @@ from absl import flags
 from absl import logging
 
 from omd_tf.training import checks
+from omd_tf.training import loop
 
 _DEFINE_BY_TYPE = {
     bool: flags.DEFINE_boolean,
@@ -59,10 +60,7 @@ def main_for(make_trainer):
             trainer = make_trainer(values.root_dir, **kwargs)
         except checks.ConfigError as err:
             raise app.UsageError(str(err)) from err
-        try:
-            final_return = trainer.run()
-        finally:
-            trainer.close()
+        final_return = loop.run_and_close(trainer)
         print(
             f"final mean eval return {final_return:.1f}; outputs in {values.root_dir}"
         )

@@ -228,3 +228,11 @@ class Trainer:
             self._eval_policy, train_step=self._agent.train_step_counter
         ).save(os.path.join(self._root_dir, POLICY_DIR))
         return eval_return
+
+
+def run_and_close(trainer):
+    """Runs ``trainer`` to its end, closes its envs; the final mean eval return."""
+    try:
+        return trainer.run()
+    finally:
+        trainer.close()

@@ -200,8 +200,4 @@ def train_eval(root_dir, **kwargs):
     Arguments as for `make_trainer`; re-running with the same ``root_dir``
     resumes training.
     """
-    trainer = make_trainer(root_dir, **kwargs)
-    try:
-        return trainer.run()
-    finally:
-        trainer.close()
+    return loop.run_and_close(make_trainer(root_dir, **kwargs))
