@@ -98,6 +98,20 @@ def median_ms_per_step(fns, steps, repeats):
     return {key: statistics.median(t) for key, t in times.items()}
 
 
+def print_ratio_table(results, agents, modes, baseline, ratio_label, ms_digits):
+    """One row per agent: ms per step and its ratio to ``baseline``, per mode."""
+    print(f"{'agent':<10}" + "".join(f"{m + ' ms':>13}{ratio_label:>8}" for m in modes))
+    for name in agents:
+        print(
+            f"{name:<10}"
+            + "".join(
+                f"{results[name, m]:>13.{ms_digits}f}"
+                f"{results[name, m] / results[baseline, m]:>8.2f}"
+                for m in modes
+            )
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
@@ -138,16 +152,7 @@ def main():
         f"Train step on CartPole, batch {BATCH}, 2x32 networks; median of "
         f"{args.repeats} x {args.steps} steps; ratio to DqnAgent, same mode"
     )
-    print(f"{'agent':<10}" + "".join(f"{m + ' ms':>13}{'/ DQN':>8}" for m in modes))
-    for name in agents:
-        print(
-            f"{name:<10}"
-            + "".join(
-                f"{results[name, m]:>13.3f}"
-                f"{results[name, m] / results['DqnAgent', m]:>8.2f}"
-                for m in modes
-            )
-        )
+    print_ratio_table(results, agents, modes, "DqnAgent", "/ DQN", ms_digits=3)
     for m in modes:
         print(
             f"OMD / MLE ({m}): graph {results['omd', m] / results['mle', m]:.2f}, "

@@ -9,6 +9,7 @@ gradient ∂L/∂w measured in the same mode in this run.
 
   python bench/implicit_bench.py [--repeats 50]
 """
+
 import argparse
 import os
 import statistics
@@ -105,15 +106,19 @@ def main():
     }
     results = median_times(compiled, args.repeats)
     base = {m: results["gradient dL/dw", m] for m in ("graph", "xla")}
-    print(f"Implicit primitives: 2x{WIDTH} MLPs, batch {BATCH}, "
-          f"median of {args.repeats}; ratio to one gradient dL/dw in the same mode")
+    print(
+        f"Implicit primitives: 2x{WIDTH} MLPs, batch {BATCH}, "
+        f"median of {args.repeats}; ratio to one gradient dL/dw in the same mode"
+    )
     print(f"{'primitive':<22}{'graph':>10}{'xla':>10}")
     for name in primitives(*problem):
         row = "".join(f"{results[name, m] / base[m]:>10.2f}" for m in ("graph", "xla"))
         print(f"{name:<22}{row}")
-    print(f"(one gradient: graph {base['graph'] * 1e3:.2f} ms, "
-          f"xla {base['xla'] * 1e3:.2f} ms; xla/graph "
-          f"{base['xla'] / base['graph']:.2f})")
+    print(
+        f"(one gradient: graph {base['graph'] * 1e3:.2f} ms, "
+        f"xla {base['xla'] * 1e3:.2f} ms; xla/graph "
+        f"{base['xla'] / base['graph']:.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,12 @@ import tensorflow as tf  # noqa: E402
 from tf_agents.agents.sac import sac_agent  # noqa: E402
 from tf_agents.utils import common  # noqa: E402
 
-from agent_bench import in_graph, median_ms_per_step, per_call  # noqa: E402
+from agent_bench import (  # noqa: E402
+    in_graph,
+    median_ms_per_step,
+    per_call,
+    print_ratio_table,
+)
 from omd_tf.training import sac  # noqa: E402
 
 BATCH, HIDDEN, LR = 256, 256, 3e-4
@@ -98,16 +103,7 @@ def main():
         f"2x{HIDDEN}, model 2x{AGENT_ARGS['model_hidden_dim']}; median of "
         f"{args.repeats} x {args.steps} steps; ratio to SacAgent, same mode"
     )
-    print(f"{'agent':<10}" + "".join(f"{m + ' ms':>13}{'/ SAC':>8}" for m in modes))
-    for name in agents:
-        print(
-            f"{name:<10}"
-            + "".join(
-                f"{results[name, m]:>13.2f}"
-                f"{results[name, m] / results['SacAgent', m]:>8.2f}"
-                for m in modes
-            )
-        )
+    print_ratio_table(results, agents, modes, "SacAgent", "/ SAC", ms_digits=2)
     for m in modes:
         print(f"OMD / MLE ({m}): {results['omd', m] / results['mle', m]:.2f}")
 
