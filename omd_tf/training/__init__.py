@@ -8,6 +8,7 @@ loop          `Trainer`: the agent-agnostic loop with checkpoints and export
 soft_q        `train_eval` / `make_trainer` for the soft-Q agents (OMD, MLE, VEP)
 sac           `train_eval` / `make_trainer` for the SAC agents (OMD, MLE)
 compare       `compare`: agents side by side on one budget (the demo)
+curves        eval-return curves: read, mean ± standard error over seeds, plot
 cli           absl flags and `main` of the training binaries
 """
 

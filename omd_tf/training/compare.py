@@ -1,35 +1,9 @@
 """Several agents trained on the same budget, eval returns side by side."""
 
-import csv
 import os
 
-from matplotlib.figure import Figure
-
-from omd_tf.training import loop
+from omd_tf.training import curves as eval_curves
 from omd_tf.training import soft_q
-
-
-def _eval_curve(run_dir):
-    with open(os.path.join(run_dir, loop.EVAL_CSV), newline="") as f:
-        return {
-            int(row["env_steps"]): float(row["average_return"])
-            for row in csv.DictReader(f)
-        }
-
-
-def _plot(path, curves, title):
-    """Eval return vs env steps, one line per agent, written to ``path`` (PNG)."""
-    fig = Figure(figsize=(5, 3.5))
-    ax = fig.add_subplot()
-    for name, curve in curves.items():
-        steps = sorted(curve)
-        ax.plot(steps, [curve[s] for s in steps], label=name.upper())
-    ax.set(xlabel="env steps", ylabel="mean eval return", title=title)
-    ax.legend()
-    fig.tight_layout()
-    tmp = f"{path}.tmp"
-    fig.savefig(tmp, format="png", dpi=100)
-    os.replace(tmp, path)
 
 
 def compare(
@@ -64,7 +38,7 @@ def compare(
         )
         for name in agents
     }
-    curves = {name: _eval_curve(os.path.join(root_dir, name)) for name in agents}
+    curves = {name: eval_curves.read(os.path.join(root_dir, name)) for name in agents}
     steps = sorted(set().union(*curves.values()))
     print_fn(f"Mean eval return, model hidden size {model_hidden_dim}, seed {seed}:")
     print_fn(f"{'env steps':>10} " + " ".join(f"{name:>8}" for name in agents))
@@ -76,7 +50,11 @@ def compare(
         print_fn(f"{step:>10} " + " ".join(cells))
     print_fn("final      " + " ".join(f"{finals[name]:8.1f}" for name in agents))
     plot_path = os.path.join(root_dir, "eval_returns.png")
-    _plot(plot_path, curves, f"model hidden size {model_hidden_dim}, seed {seed}")
+    eval_curves.plot(
+        plot_path,
+        {name.upper(): [curve] for name, curve in curves.items()},
+        f"model hidden size {model_hidden_dim}, seed {seed}",
+    )
     print_fn(f"plot: {plot_path}")
     for name in agents:
         print_fn(

@@ -1,0 +1,92 @@
+"""Mean ± standard error over seeds of finished training runs.
+
+    python bin/summarize_runs.py --out_dir=runs/summary runs/omd_h1_s0 runs/omd_h1_s1 ...
+
+Each positional argument is the --root_dir of a `bin/train_eval.py` or
+`bin/train_sac.py` run; runs whose directory names differ only in a trailing
+``_s<seed>`` are seeds of one configuration.  Prints a Markdown table (final
+eval return, mean of each seed's last --last_n evals, best eval) and writes
+it to --out_dir as summary.md and summary.csv, with eval_returns.png (mean
+curve ± one standard error per configuration).
+"""
+
+import csv
+import math
+import os
+
+from absl import app
+from absl import flags
+
+from omd_tf.training import curves
+
+flags.DEFINE_string("out_dir", None, "Where summary.md/.csv and the PNG go.")
+flags.DEFINE_integer("last_n", 10, "Evaluations averaged per seed.")
+flags.DEFINE_string("title", "", "Title of the plot.")
+flags.mark_flag_as_required("out_dir")
+FLAGS = flags.FLAGS
+
+
+def _pm(mean, se):
+    return f"{mean:.1f}" if math.isnan(se) else f"{mean:.1f} ± {se:.1f}"
+
+
+def markdown_table(summaries, last_n):
+    """The summaries as Markdown table lines."""
+    lines = [
+        f"| config | seeds | env steps | final | mean of last {last_n} | best |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for s in summaries:
+        low, high = s.min_env_steps, s.max_env_steps
+        steps = f"{low}" if low == high else f"{low}-{high}"
+        lines.append(
+            f"| {s.config} | {s.num_seeds} | {steps} | "
+            f"{_pm(s.final_mean, s.final_se)} | "
+            f"{_pm(s.last_n_mean, s.last_n_se)} | {s.best:.1f} |"
+        )
+    return lines
+
+
+def _write(path, write_fn):
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", newline="") as f:
+        write_fn(f)
+    os.replace(tmp, path)
+
+
+def main(argv):
+    run_dirs = argv[1:]
+    if not run_dirs:
+        raise app.UsageError("Give one or more run directories (--root_dir of runs).")
+    if FLAGS.last_n <= 0:
+        raise app.UsageError(f"--last_n must be a positive int, got {FLAGS.last_n}.")
+    try:
+        groups = {
+            config: [curves.read(d) for d in dirs]
+            for config, dirs in curves.group_by_config(run_dirs).items()
+        }
+    except FileNotFoundError as err:
+        raise app.UsageError(str(err)) from err
+    summaries = [curves.summarize(c, g, FLAGS.last_n) for c, g in groups.items()]
+    table = markdown_table(summaries, FLAGS.last_n)
+    print("\n".join(table))
+
+    os.makedirs(FLAGS.out_dir, exist_ok=True)
+    _write(
+        os.path.join(FLAGS.out_dir, "summary.md"),
+        lambda f: f.write("\n".join(table) + "\n"),
+    )
+
+    def write_csv(f):
+        writer = csv.writer(f)
+        writer.writerow(curves.Summary._fields)
+        writer.writerows(summaries)
+
+    _write(os.path.join(FLAGS.out_dir, "summary.csv"), write_csv)
+    plot_path = os.path.join(FLAGS.out_dir, "eval_returns.png")
+    curves.plot(plot_path, groups, FLAGS.title)
+    print(f"wrote {FLAGS.out_dir}/summary.md, summary.csv, eval_returns.png")
+
+
+if __name__ == "__main__":
+    app.run(main)
