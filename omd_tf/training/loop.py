@@ -1,5 +1,6 @@
 """Collect / train / evaluate loop for any TF-Agents agent, with resume and export."""
 
+import inspect
 import os
 
 from absl import logging
@@ -11,12 +12,23 @@ from tf_agents.policies import random_tf_policy
 from tf_agents.replay_buffers import tf_uniform_replay_buffer
 from tf_agents.utils import common
 
+from omd_tf.training import environments
 from omd_tf.training import evaluation
 from omd_tf.training import progress
 
 CHECKPOINT_DIR = "checkpoints"
 POLICY_DIR = "policy"
 EVAL_CSV = "eval_returns.csv"
+# Arguments of the training binaries that go to `Trainer` unchanged.
+TRAINER_ARGUMENTS = (
+    "num_env_steps",
+    "init_steps",
+    "batch_size",
+    "eval_interval",
+    "num_eval_episodes",
+    "replay_capacity",
+    "checkpoint_interval",
+)
 
 
 def _next_multiple(step, interval):
@@ -228,6 +240,52 @@ class Trainer:
             self._eval_policy, train_step=self._agent.train_step_counter
         ).save(os.path.join(self._root_dir, POLICY_DIR))
         return eval_return
+
+
+def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None):
+    """The `Trainer` that a training binary's checked arguments describe.
+
+    Makes the envs (`environments.make_envs`; nothing is written before),
+    seeds Python, NumPy and TensorFlow with ``args["seed"]``, builds the
+    agent and returns a `Trainer` on ``args["root_dir"]``.
+
+    Args:
+      args: the binary's arguments by name: root_dir, env, agent,
+        num_distractors, seed, the `TRAINER_ARGUMENTS` and every keyword-only
+        argument of ``make_agent``.
+      make_agent: ``make_agent(agent, time_step_spec, action_spec, *, ...)``
+        returning an initialised agent.
+      discrete: whether the agent needs discrete actions.
+      eval_policy_fn: agent -> the policy to evaluate and export; default
+        the agent's ``policy``.
+    """
+    train_env, eval_env = environments.make_envs(
+        args["env"],
+        args["num_distractors"],
+        args["seed"],
+        args["num_eval_episodes"],
+        discrete=discrete,
+    )
+    tf.keras.utils.set_random_seed(args["seed"])  # Python, NumPy and TensorFlow.
+    agent_arguments = {
+        name: args[name]
+        for name, parameter in inspect.signature(make_agent).parameters.items()
+        if parameter.kind == parameter.KEYWORD_ONLY
+    }
+    agent = make_agent(
+        args["agent"],
+        train_env.time_step_spec(),
+        train_env.action_spec(),
+        **agent_arguments,
+    )
+    return Trainer(
+        agent,
+        train_env,
+        eval_env,
+        args["root_dir"],
+        eval_policy=eval_policy_fn(agent) if eval_policy_fn else None,
+        **{name: args[name] for name in TRAINER_ARGUMENTS},
+    )
 
 
 def run_and_close(trainer):

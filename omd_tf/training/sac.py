@@ -10,7 +10,6 @@ from agents import model_learning
 from agents.omd_sac_agent import OmdSacAgent
 from omd_tf import networks
 from omd_tf.training import checks
-from omd_tf.training import environments
 from omd_tf.training import loop
 
 AGENTS = ("omd", "mle")
@@ -156,40 +155,14 @@ def make_trainer(
     """
     args = dict(locals())
     _check_numbers(args)
-    train_env, eval_env = environments.make_envs(
-        env, num_distractors, seed, num_eval_episodes, discrete=False
-    )
-    tf.keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow.
-    sac_agent = make_agent(
-        agent,
-        train_env.time_step_spec(),
-        train_env.action_spec(),
-        model_hidden_dim=model_hidden_dim,
-        hidden_dim=hidden_dim,
-        actor_lr=actor_lr,
-        critic_lr=critic_lr,
-        alpha_lr=alpha_lr,
-        model_lr=model_lr,
-        tau=tau,
-        gamma=gamma,
-        inner_steps=inner_steps,
-        inverse=inverse,
-        seed=seed,
-    )
-    return loop.Trainer(
-        sac_agent,
-        train_env,
-        eval_env,
-        root_dir,
-        num_env_steps=num_env_steps,
-        init_steps=init_steps,
-        batch_size=batch_size,
-        eval_interval=eval_interval,
-        num_eval_episodes=num_eval_episodes,
-        replay_capacity=replay_capacity,
-        checkpoint_interval=checkpoint_interval,
-        eval_policy=(
-            greedy_policy.GreedyPolicy(sac_agent.policy) if greedy_eval else None
+    return loop.trainer_for(
+        args,
+        make_agent,
+        discrete=False,
+        eval_policy_fn=(
+            (lambda agent: greedy_policy.GreedyPolicy(agent.policy))
+            if greedy_eval
+            else None
         ),
     )
 

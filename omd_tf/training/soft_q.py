@@ -6,7 +6,6 @@ from agents import OmdSoftQAgent
 from agents import model_learning
 from omd_tf import networks
 from omd_tf.training import checks
-from omd_tf.training import environments
 from omd_tf.training import loop
 
 AGENTS = ("omd", "mle", "vep")
@@ -137,40 +136,7 @@ def make_trainer(
     """
     args = dict(locals())
     _check_numbers(args)
-    train_env, eval_env = environments.make_envs(
-        env, num_distractors, seed, num_eval_episodes, discrete=True
-    )
-    tf.keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow.
-    soft_q_agent = make_agent(
-        agent,
-        train_env.time_step_spec(),
-        train_env.action_spec(),
-        model_hidden_dim=model_hidden_dim,
-        hidden_dim=hidden_dim,
-        q_lr=q_lr,
-        model_lr=model_lr,
-        tau=tau,
-        alpha=alpha,
-        gamma=gamma,
-        epsilon=epsilon,
-        inner_steps=inner_steps,
-        inverse=inverse,
-        greedy_eval=greedy_eval,
-        jit_compile=jit_compile,
-    )
-    return loop.Trainer(
-        soft_q_agent,
-        train_env,
-        eval_env,
-        root_dir,
-        num_env_steps=num_env_steps,
-        init_steps=init_steps,
-        batch_size=batch_size,
-        eval_interval=eval_interval,
-        num_eval_episodes=num_eval_episodes,
-        replay_capacity=replay_capacity,
-        checkpoint_interval=checkpoint_interval,
-    )
+    return loop.trainer_for(args, make_agent, discrete=True)
 
 
 def train_eval(root_dir, **kwargs):
