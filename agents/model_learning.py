@@ -22,6 +22,10 @@ from omd_tf import implicit
 
 MODEL_LOSSES = ("omd", "mle", "vep")
 INVERSES = ("identity", "cg", "normal_cg")
+# Linear-solve settings of the 'cg' / 'normal_cg' inverses when none are
+# given: damping keeps the solve well posed where the TD-loss Hessian is
+# singular (paper appendix E).
+DEFAULT_INVERSE_OPTIONS = dict(ridge=1e-3, max_iter=10)
 _MODEL_FIELDS = ("model_loss", "model_next_obs_mse", "model_reward_mse")
 
 
@@ -80,7 +84,8 @@ class ModelLearning(tf.Module):
       allowed_losses: the losses the calling agent supports.
       inner_steps: K, value-function steps per model step (positive int).
       inverse: 'identity' | 'cg' | 'normal_cg', for 'omd'.
-      inverse_options: dict of ridge, max_iter, tol, for 'cg'/'normal_cg'.
+      inverse_options: dict of ridge, max_iter, tol, for 'cg'/'normal_cg';
+        default `DEFAULT_INVERSE_OPTIONS`.
       value_networks: the fixed random value networks V_k (obs -> [B]), for
         'vep'.
     """
@@ -119,6 +124,8 @@ class ModelLearning(tf.Module):
         self.model_loss = model_loss
         self.inner_steps = inner_steps
         self.inverse = inverse
+        if inverse_options is None and inverse != "identity":
+            inverse_options = DEFAULT_INVERSE_OPTIONS
         self.inverse_options = dict(inverse_options or {})
         self.value_networks = tuple(value_networks)
 

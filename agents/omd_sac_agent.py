@@ -70,7 +70,8 @@ class OmdSacAgent(sac_agent.SacAgent):
           inner_steps: K, critic/actor/α steps per model step (positive int).
           inverse: 'identity' (the paper's default), 'cg' or 'normal_cg':
             how the inverse Hessian of the inner critic loss is applied.
-          inverse_options: dict of ridge, max_iter, tol for 'cg'/'normal_cg'.
+          inverse_options: dict of ridge, max_iter, tol for 'cg'/'normal_cg';
+            default `model_learning.DEFAULT_INVERSE_OPTIONS`.
           seed: seeds the stream of per-train-step sampling seeds (see
             `noise_seed`); None draws a non-deterministic one.
           name: agent name.

@@ -104,7 +104,8 @@ class OmdSoftQAgent(tf_agent.TFAgent):
           inner_steps: K, inner Q steps per train call (positive int).
           inverse: 'identity' (eq. 13), 'cg' or 'normal_cg' (the inverse
             Hessian of L(θ, w) applied iteratively) for the OMD gradient.
-          inverse_options: dict of ridge, max_iter, tol for 'cg'/'normal_cg'.
+          inverse_options: dict of ridge, max_iter, tol for 'cg'/'normal_cg';
+            default `model_learning.DEFAULT_INVERSE_OPTIONS`.
           alpha: soft-max temperature α > 0.
           gamma: discount γ in [0, 1].
           epsilon: probability in [0, 1] of a uniformly random collect action.

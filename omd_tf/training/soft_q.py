@@ -9,9 +9,6 @@ from omd_tf.training import checks
 from omd_tf.training import loop
 
 AGENTS = ("omd", "mle", "vep")
-# Linear-solve settings of the 'cg' / 'normal_cg' inverses: damping keeps the
-# solve well posed where the TD-loss Hessian is singular (paper appendix E).
-SOLVE_OPTIONS = dict(ridge=1e-3, max_iter=10)
 
 
 def make_agent(
@@ -50,7 +47,6 @@ def make_agent(
         model_loss=agent,
         inner_steps=inner_steps,
         inverse=inverse,
-        inverse_options=None if inverse == "identity" else SOLVE_OPTIONS,
         alpha=alpha,
         gamma=gamma,
         epsilon=epsilon,
