@@ -33,6 +33,7 @@ from omd_tf.training import soft_q  # noqa: E402
 BATCH = 256
 AGENT_ARGS = dict(
     model_hidden_dim=32,
+    model_activation="relu",
     hidden_dim=32,
     q_lr=1e-3,
     model_lr=1e-3,

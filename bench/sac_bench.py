@@ -34,6 +34,7 @@ from omd_tf.training import sac  # noqa: E402
 BATCH, HIDDEN, LR = 256, 256, 3e-4
 AGENT_ARGS = dict(
     model_hidden_dim=64,
+    model_activation="relu",
     hidden_dim=HIDDEN,
     actor_lr=LR,
     critic_lr=LR,

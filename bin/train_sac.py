@@ -18,6 +18,7 @@ HELP = {
     "env": "Gymnasium id (continuous actions).",
     "agent": "How the model learns: omd | mle.",
     "model_hidden_dim": "Hidden width of the model.",
+    "model_activation": "Model hidden activation: relu | swish | elu | tanh.",
     "num_distractors": "N(0, 1) observation dims added.",
     "num_env_steps": "Env steps, random ones included.",
     "init_steps": "Uniformly random env steps first.",

@@ -1,5 +1,6 @@
 """Networks of the OMD agents: Q / value MLPs and the dynamics-reward model."""
 
+from omd_tf.networks.mlp import ACTIVATIONS
 from omd_tf.networks.mlp import check_hidden_dim
 from omd_tf.networks.mlp import mlp_layers
 from omd_tf.networks.mlp import num_discrete_actions

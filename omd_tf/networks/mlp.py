@@ -1,9 +1,16 @@
-"""Small ReLU MLPs as TF-Agents networks (the paper's Q and value networks)."""
+"""Small MLPs as TF-Agents networks (the paper's Q and value networks).
+
+Hidden layers use ReLU, as in the paper; the model's MLPs can use another
+of `ACTIVATIONS` (see `ModelNetwork`).
+"""
 
 import numbers
 
 import tensorflow as tf
 from tf_agents.networks import sequential
+
+# Hidden-layer activations the networks accept (Keras names).
+ACTIVATIONS = ("relu", "swish", "elu", "tanh")
 
 
 def check_hidden_dim(hidden_dim, name="hidden_dim"):
@@ -22,16 +29,24 @@ def mlp_layers(
     num_hidden_layers=2,
     name="mlp",
     output_initializer="glorot_uniform",
+    activation="relu",
 ):
-    """``num_hidden_layers`` Dense(hidden_dim, relu) layers, then Dense(output_dim).
+    """``num_hidden_layers`` Dense(hidden_dim, activation), then Dense(output_dim).
 
     Returns a list of unbuilt Keras layers mapping [B, D] -> [B, output_dim],
     named ``{name}_hidden{i}`` and ``{name}_output``; ``output_initializer``
-    initialises the output layer's kernel.
+    initialises the output layer's kernel; ``activation`` is one of
+    `ACTIVATIONS`.
     """
     check_hidden_dim(hidden_dim)
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"`activation` must be one of {ACTIVATIONS}, got {activation!r}."
+        )
     hidden = [
-        tf.keras.layers.Dense(hidden_dim, activation="relu", name=f"{name}_hidden{i}")
+        tf.keras.layers.Dense(
+            hidden_dim, activation=activation, name=f"{name}_hidden{i}"
+        )
         for i in range(num_hidden_layers)
     ]
     output = tf.keras.layers.Dense(

@@ -12,8 +12,8 @@ class ModelNetwork(network.Network):
     The input is concat(observation, one-hot(action)) for a scalar integer
     action spec (minimum 0) and concat(observation, action) for a float one,
     so the same network serves discrete- and continuous-action agents.  Two
-    separate MLPs, each with two ReLU layers of ``hidden_dim`` units (the
-    paper's misspecification knob, down to 1), predict
+    separate MLPs, each with two hidden layers of ``hidden_dim`` units (the
+    paper's misspecification knob, down to 1; ReLU as in the paper), predict
 
       next_observation: [B, D] float32, the next observation itself (default)
         or, with ``predict_delta=True``, observation + the MLP output;
@@ -22,6 +22,12 @@ class ModelNetwork(network.Network):
     Direct prediction is the default: it is what the paper's CartPole model
     does, and with hidden width 1 it keeps the model genuinely unable to
     represent the dynamics (a residual model would copy s into s' for free).
+
+    With ReLU and ``hidden_dim=1`` an MLP is dead (constant output, zero
+    gradient) whenever its single second-layer unit is negative on every
+    input: at initialisation when that unit's weight is negative, or later in
+    training.  ``activation='swish'`` (MBPO's model activation) or 'elu' /
+    'tanh' never have zero gradient on a whole input range.
     """
 
     def __init__(
@@ -30,6 +36,7 @@ class ModelNetwork(network.Network):
         action_spec,
         hidden_dim=32,
         predict_delta=False,
+        activation="relu",
         name="ModelNetwork",
     ):
         """Args:
@@ -38,6 +45,7 @@ class ModelNetwork(network.Network):
           float `BoundedTensorSpec` of shape [A].
         hidden_dim: width of both hidden layers of both MLPs (positive int).
         predict_delta: predict s' - s instead of s'.
+        activation: hidden-layer activation, one of `mlp.ACTIVATIONS`.
         name: network name.
         """
         super().__init__(
@@ -59,11 +67,17 @@ class ModelNetwork(network.Network):
             )
         self._predict_delta = predict_delta
         self._dynamics = tf.keras.Sequential(
-            mlp.mlp_layers(hidden_dim, observation_spec.shape[0], name="dynamics"),
+            mlp.mlp_layers(
+                hidden_dim,
+                observation_spec.shape[0],
+                name="dynamics",
+                activation=activation,
+            ),
             name="dynamics",
         )
         self._reward = tf.keras.Sequential(
-            mlp.mlp_layers(hidden_dim, 1, name="reward"), name="reward"
+            mlp.mlp_layers(hidden_dim, 1, name="reward", activation=activation),
+            name="reward",
         )
 
     def call(self, inputs, step_type=None, network_state=(), training=False):

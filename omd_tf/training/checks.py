@@ -6,6 +6,8 @@ share their names, so one message serves both entry points.
 
 import numbers
 
+from omd_tf import networks
+
 
 class ConfigError(ValueError):
     """An invalid training argument; the message names its flag."""
@@ -72,5 +74,6 @@ def trainer_arguments(args, agents, inverses, learning_rates):
     in_interval("gamma", args["gamma"], 0, 1)
     one_of("agent", args["agent"], agents)
     one_of("inverse", args["inverse"], inverses)
+    one_of("model_activation", args["model_activation"], networks.ACTIVATIONS)
     if not isinstance(args["root_dir"], str) or not args["root_dir"]:
         raise ConfigError("--root_dir must be a non-empty path.")

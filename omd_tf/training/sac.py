@@ -45,6 +45,7 @@ def make_agent(
     action_spec,
     *,
     model_hidden_dim,
+    model_activation,
     hidden_dim,
     actor_lr,
     critic_lr,
@@ -59,8 +60,8 @@ def make_agent(
     """An initialised `OmdSacAgent` with SAC's default networks and Adam.
 
     Actor and critics as `actor_and_critic_networks` (SAC's default width is
-    256); the model's dynamics and reward MLPs have two ReLU layers of
-    ``model_hidden_dim``.
+    256); the model's dynamics and reward MLPs have two hidden layers of
+    ``model_hidden_dim`` units with ``model_activation``.
     """
     observation_spec = time_step_spec.observation
     actor, critic = actor_and_critic_networks(observation_spec, action_spec, hidden_dim)
@@ -70,7 +71,7 @@ def make_agent(
         critic_network=critic,
         actor_network=actor,
         model_network=networks.ModelNetwork(
-            observation_spec, action_spec, model_hidden_dim
+            observation_spec, action_spec, model_hidden_dim, activation=model_activation
         ),
         actor_optimizer=tf.keras.optimizers.Adam(actor_lr),
         critic_optimizer=tf.keras.optimizers.Adam(critic_lr),
@@ -102,6 +103,7 @@ def make_trainer(
     env="HalfCheetah-v5",
     agent="omd",
     model_hidden_dim=64,
+    model_activation="relu",
     num_distractors=0,
     num_env_steps=100_000,
     init_steps=5000,
@@ -134,6 +136,8 @@ def make_trainer(
       root_dir: output directory (see `loop.Trainer` for its layout).
       env: gymnasium id of an env with Box observations and Box actions.
       agent: 'omd' | 'mle', how the model is trained.
+      model_activation: hidden activation of the model's MLPs: 'relu' (the
+        paper's) or 'swish' | 'elu' | 'tanh', which cannot die at width 1.
       model_hidden_dim: hidden width of the model's two MLPs (paper: 64).
       num_distractors: i.i.d. N(0, 1) observation dims appended.
       num_env_steps: total env steps (initial random steps included).

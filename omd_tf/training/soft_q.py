@@ -17,6 +17,7 @@ def make_agent(
     action_spec,
     *,
     model_hidden_dim,
+    model_activation,
     hidden_dim,
     q_lr,
     model_lr,
@@ -32,7 +33,8 @@ def make_agent(
     """An initialised `OmdSoftQAgent` with the paper's networks and Adam.
 
     Two Q networks with two ReLU layers of ``hidden_dim`` units; the model's
-    dynamics and reward MLPs have two ReLU layers of ``model_hidden_dim``.
+    dynamics and reward MLPs have two hidden layers of ``model_hidden_dim``
+    units with ``model_activation``.
     """
     observation_spec = time_step_spec.observation
     soft_q_agent = OmdSoftQAgent(
@@ -40,7 +42,7 @@ def make_agent(
         action_spec,
         q_network=networks.q_network(observation_spec, action_spec, hidden_dim),
         model_network=networks.ModelNetwork(
-            observation_spec, action_spec, model_hidden_dim
+            observation_spec, action_spec, model_hidden_dim, activation=model_activation
         ),
         q_optimizer=tf.keras.optimizers.Adam(q_lr),
         model_optimizer=tf.keras.optimizers.Adam(model_lr),
@@ -74,6 +76,7 @@ def make_trainer(
     env="CartPole-v1",
     agent="omd",
     model_hidden_dim=32,
+    model_activation="relu",
     num_distractors=0,
     num_env_steps=200_000,
     init_steps=1000,
@@ -109,6 +112,8 @@ def make_trainer(
       root_dir: output directory.
       env: gymnasium id of an env with Box observations, Discrete actions.
       agent: 'omd' | 'mle' | 'vep', how the model is trained.
+      model_activation: hidden activation of the model's MLPs: 'relu' (the
+        paper's) or 'swish' | 'elu' | 'tanh', which cannot die at width 1.
       model_hidden_dim: hidden width of the model's two MLPs.
       num_distractors: i.i.d. N(0, 1) observation dims appended.
       num_env_steps: total env steps (initial random steps included).

@@ -53,7 +53,38 @@ def test_predict_delta_adds_the_observation():
     np.testing.assert_allclose(next_observation, observation)
 
 
+def _dead_relu_width_one(activation):
+    """A width-1 model whose second hidden layer has weight -1 and bias 0."""
+    model = networks.ModelNetwork(OBS, DISCRETE, hidden_dim=1, activation=activation)
+    model.create_variables()
+    for v in model.trainable_variables:
+        if "hidden1/kernel" in v.name:
+            v.assign(-tf.ones_like(v))
+    return model
+
+
+@pytest.mark.parametrize("activation", networks.ACTIVATIONS)
+def test_width_one_model_dies_only_with_relu(activation):
+    """relu(-relu(x)) = 0: constant output and no gradient below the output."""
+    model = _dead_relu_width_one(activation)
+    observation = tf.random.normal([64, 4], seed=1)
+    action = tf.cast(tf.range(64) % 2, tf.int64)
+    with tf.GradientTape() as tape:
+        (next_observation, reward), _ = model((observation, action))
+        loss = tf.reduce_sum(next_observation) + tf.reduce_sum(reward)
+    first_kernel = _first_kernel(model, "dynamics_hidden0/kernel")
+    gradient = tape.gradient(loss, first_kernel)
+    spread = float(tf.reduce_max(tf.math.reduce_std(next_observation, axis=0)))
+    if activation == "relu":
+        assert spread == 0.0
+        assert gradient is None or not np.any(gradient)
+    else:
+        assert spread > 1e-3 and np.any(np.abs(gradient) > 1e-6)
+
+
 def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="`activation`"):
+        networks.ModelNetwork(OBS, DISCRETE, activation="sigmoid")
     with pytest.raises(ValueError, match="`hidden_dim`"):
         networks.ModelNetwork(OBS, DISCRETE, hidden_dim=0)
     with pytest.raises(ValueError, match="`observation_spec`"):

@@ -34,6 +34,7 @@ TINY_FLAGS = [f"--{name}={value}" for name, value in TINY.items()]
         (dict(agent="vep"), "--agent"),
         (dict(hidden_dim=0), "--hidden_dim"),
         (dict(model_hidden_dim=-1), "--model_hidden_dim"),
+        (dict(model_activation="sigmoid"), "--model_activation"),
         (dict(num_env_steps=0), "--num_env_steps"),
         (dict(inner_steps=0), "--inner_steps"),
         (dict(critic_lr=0.0), "--critic_lr"),

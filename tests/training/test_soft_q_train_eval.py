@@ -27,6 +27,7 @@ TINY = dict(
         (dict(env="NoSuchEnv-v0"), "--env"),
         (dict(agent="dqn"), "--agent"),
         (dict(model_hidden_dim=0), "--model_hidden_dim"),
+        (dict(model_activation="sigmoid"), "--model_activation"),
         (dict(num_env_steps=0), "--num_env_steps"),
         (dict(tau=0.0), "--tau"),
         (dict(epsilon=1.5), "--epsilon"),
