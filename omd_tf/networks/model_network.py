@@ -80,16 +80,47 @@ class ModelNetwork(network.Network):
             name="reward",
         )
 
-    def call(self, inputs, step_type=None, network_state=(), training=False):
-        del step_type, training
+    def _features(self, inputs):
         observation, action = inputs
         if self._num_actions is None:
             action_features = tf.cast(action, tf.float32)
         else:
             action_features = tf.one_hot(action, self._num_actions, dtype=tf.float32)
-        features = tf.concat([observation, action_features], axis=-1)
+        return tf.concat([observation, action_features], axis=-1)
+
+    def call(self, inputs, step_type=None, network_state=(), training=False):
+        del step_type, training
+        features = self._features(inputs)
         next_observation = self._dynamics(features)
         if self._predict_delta:
-            next_observation += observation
+            next_observation += inputs[0]
         reward = tf.squeeze(self._reward(features), axis=-1)
         return (next_observation, reward), network_state
+
+    def live_unit_fractions(self, inputs):
+        """Per hidden unit, the fraction of inputs on which its output moves.
+
+        A unit is live on an input where the derivative of its activation is
+        non-zero (for ReLU: a positive pre-activation); a unit live on no
+        input of a large batch is dead, and a hidden layer of dead units
+        makes the MLP's output constant.
+
+        Args:
+          inputs: (observations [B, D], actions [B] or [B, A]).
+
+        Returns:
+          {layer name: float32 [hidden_dim]} for the hidden layers of the
+          dynamics and reward MLPs.
+        """
+        fractions = {}
+        for mlp_model in (self._dynamics, self._reward):
+            hidden = self._features(inputs)
+            for layer in mlp_model.layers[:-1]:
+                with tf.GradientTape() as tape:
+                    pre_activation = tf.matmul(hidden, layer.kernel) + layer.bias
+                    tape.watch(pre_activation)
+                    hidden = layer.activation(pre_activation)
+                slope = tape.gradient(hidden, pre_activation)
+                live = tf.cast(tf.not_equal(slope, 0.0), tf.float32)
+                fractions[layer.name] = tf.reduce_mean(live, axis=0)
+        return fractions

@@ -47,6 +47,16 @@ def define_flags(make_trainer, help_texts):
     flags.mark_flag_as_required("root_dir")
 
 
+def trainer_from_flags(make_trainer):
+    """``make_trainer(--root_dir, **the other flags)``; a bad flag -> UsageError."""
+    values = flags.FLAGS
+    kwargs = {name: values[name].value for name in _defaults(make_trainer)}
+    try:
+        return make_trainer(values.root_dir, **kwargs)
+    except checks.ConfigError as err:
+        raise app.UsageError(str(err)) from err
+
+
 def main_for(make_trainer):
     """The absl ``main``: build the trainer from the flags, run, report."""
 
@@ -54,15 +64,10 @@ def main_for(make_trainer):
         if len(argv) > 1:
             raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
         logging.set_verbosity(logging.INFO)
-        values = flags.FLAGS
-        kwargs = {name: values[name].value for name in _defaults(make_trainer)}
-        try:
-            trainer = make_trainer(values.root_dir, **kwargs)
-        except checks.ConfigError as err:
-            raise app.UsageError(str(err)) from err
-        final_return = loop.run_and_close(trainer)
+        final_return = loop.run_and_close(trainer_from_flags(make_trainer))
         print(
-            f"final mean eval return {final_return:.1f}; outputs in {values.root_dir}"
+            f"final mean eval return {final_return:.1f}; "
+            f"outputs in {flags.FLAGS.root_dir}"
         )
 
     return main

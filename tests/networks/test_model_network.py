@@ -75,11 +75,34 @@ def test_width_one_model_dies_only_with_relu(activation):
     first_kernel = _first_kernel(model, "dynamics_hidden0/kernel")
     gradient = tape.gradient(loss, first_kernel)
     spread = float(tf.reduce_max(tf.math.reduce_std(next_observation, axis=0)))
+    live = model.live_unit_fractions((observation, action))
+    assert sorted(live) == [
+        "dynamics_hidden0",
+        "dynamics_hidden1",
+        "reward_hidden0",
+        "reward_hidden1",
+    ]
     if activation == "relu":
         assert spread == 0.0
         assert gradient is None or not np.any(gradient)
+        assert float(live["dynamics_hidden1"][0]) == 0.0
     else:
         assert spread > 1e-3 and np.any(np.abs(gradient) > 1e-6)
+        assert float(live["dynamics_hidden1"][0]) > 0.0
+
+
+def test_live_fraction_of_a_relu_layer_is_its_positive_fraction():
+    model = networks.ModelNetwork(OBS, DISCRETE, hidden_dim=16)
+    observation = tf.random.normal([500, 4], seed=2)
+    action = tf.cast(tf.range(500) % 2, tf.int64)
+    features = tf.concat([observation, tf.one_hot(action, 2)], axis=-1)
+    model.create_variables()
+    kernel = _first_kernel(model, "dynamics_hidden0/kernel")
+    bias = _first_kernel(model, "dynamics_hidden0/bias")
+    expected = np.mean((features @ kernel + bias).numpy() > 0, axis=0)
+    live = model.live_unit_fractions((observation, action))
+    np.testing.assert_allclose(live["dynamics_hidden0"], expected, atol=1e-6)
+    assert 0.0 < expected.mean() < 1.0  # Some units are live on part of the inputs.
 
 
 def test_bad_arguments_are_named():

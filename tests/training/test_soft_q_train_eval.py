@@ -131,3 +131,32 @@ def test_compare_prints_both_agents(tmp_path, eval_csv_steps):
     for name in ("omd", "mle"):
         assert eval_csv_steps(os.path.join(str(tmp_path), name)) == [400]
         assert os.path.isdir(os.path.join(str(tmp_path), name, loop.POLICY_DIR))
+
+
+def test_inspect_model_reports_live_units_of_a_run(tmp_path, run_binary):
+    root = str(tmp_path / "run")
+    flags = [f"--{name}={value}" for name, value in TINY.items()]
+    empty = run_binary("inspect_model.py", f"--root_dir={root}", *flags)
+    assert empty.returncode != 0 and "has no checkpoint" in empty.stderr
+    training.train_eval(root, num_env_steps=400, model_hidden_dim=4, **TINY)
+    result = run_binary(
+        "inspect_model.py",
+        f"--root_dir={root}",
+        "--model_hidden_dim=4",
+        "--num_samples=256",
+        *flags,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{root} at 400 env steps"
+    layers = [line.split(": ")[0] for line in lines[1:5]]
+    assert layers == [
+        f"live fraction per unit, {mlp}_hidden{i}"
+        for mlp in ("dynamics", "reward")
+        for i in (0, 1)
+    ]
+    for line in lines[1:5]:
+        fractions = [float(x) for x in line.split(": ")[1].split()]
+        assert len(fractions) == 4 and all(0.0 <= f <= 1.0 for f in fractions)
+    assert lines[-1].startswith("predicted reward mean")
+    assert "real reward mean 1.000 std 0.000" in lines[-1]  # CartPole: always 1.
