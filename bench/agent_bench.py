@@ -7,9 +7,10 @@ round-robin so that load on the machine hits all of them alike; the table
 gives medians and ratios to `DqnAgent` measured in this run.  Two ways of
 calling: from Python once per step (how a TF-Agents loop calls
 `agent.train`), and N steps in one compiled `tf.while_loop` (no Python
-dispatch).  Then the OMD training loop: `Trainer.train_steps` (one env step
-with the collect policy, replay add, batch sampling and one train step per
-env step, compiled) vs the same number of train steps alone.
+dispatch).  Then the OMD training loop, with the XLA and the plain graph
+update: `Trainer.train_steps` (one env step with the collect policy, replay
+add, batch sampling and one train step per env step, compiled) vs the same
+number of train steps alone.
 
   python bench/agent_bench.py [--repeats 15] [--steps 50]
 """
@@ -121,11 +122,18 @@ def main():
     if args.repeats <= 0 or args.steps <= 0:
         parser.error("--repeats and --steps must be positive integers")
 
-    root = tempfile.mkdtemp(prefix="agent_bench_")
-    trainer = training.make_trainer(
-        root, num_env_steps=10**9, init_steps=2000, batch_size=BATCH
-    )
-    time_step = trainer.collect_random(2000)
+    trainers = {
+        jit: training.make_trainer(
+            tempfile.mkdtemp(prefix="agent_bench_"),
+            num_env_steps=10**9,
+            init_steps=2000,
+            batch_size=BATCH,
+            jit_compile=jit,
+        )
+        for jit in (True, False)
+    }
+    time_steps = {jit: t.collect_random(2000) for jit, t in trainers.items()}
+    trainer = trainers[True]
     experience, _ = next(
         iter(trainer.replay_buffer.as_dataset(sample_batch_size=BATCH, num_steps=2))
     )
@@ -160,29 +168,41 @@ def main():
             f"xla {results['omd xla', m] / results['mle xla', m]:.2f}"
         )
 
-    state = {"time_step": time_step}
+    def loop_steps(jit):
+        def run():
+            time_steps[jit] = trainers[jit].train_steps(time_steps[jit], args.steps)
 
-    def loop_steps():
-        state["time_step"] = trainer.train_steps(state["time_step"], args.steps)
+        return run
 
     loop = median_ms_per_step(
         {
-            "loop": loop_steps,
-            "train in graph": in_graph(omd.train, experience, args.steps),
-            "train per call": per_call(omd.train, experience, args.steps),
+            **{("loop", jit): loop_steps(jit) for jit in trainers},
+            **{
+                ("train", jit): in_graph(t.agent.train, experience, args.steps)
+                for jit, t in trainers.items()
+            },
+            ("train per call", True): per_call(
+                trainer.agent.train, experience, args.steps
+            ),
         },
         args.steps,
         args.repeats,
     )
+    print("OMD training loop (collect + replay + sample + train per env step):")
+    for jit in trainers:
+        print(
+            f"  {'xla' if jit else 'graph'}: {loop['loop', jit]:.3f} ms/step = "
+            f"{1e3 / loop['loop', jit]:.0f} env steps/s; train step alone "
+            f"{loop['train', jit]:.3f} ms in graph; loop / train "
+            f"{loop['loop', jit] / loop['train', jit]:.2f}"
+        )
     print(
-        "OMD training loop (collect + replay + sample + train per env step): "
-        f"{loop['loop']:.3f} ms/step = {1e3 / loop['loop']:.0f} env steps/s; "
-        f"train step alone {loop['train in graph']:.3f} ms in graph, "
-        f"{loop['train per call']:.3f} ms per call; loop / train: "
-        f"{loop['loop'] / loop['train in graph']:.2f} (in graph), "
-        f"{loop['loop'] / loop['train per call']:.2f} (per call)"
+        f"  xla loop / graph loop {loop['loop', True] / loop['loop', False]:.2f}; "
+        f"xla loop / xla train step per call "
+        f"{loop['loop', True] / loop['train per call', True]:.2f}"
     )
-    trainer.close()
+    for t in trainers.values():
+        t.close()
 
 
 if __name__ == "__main__":
