@@ -14,6 +14,24 @@ from absl import logging
 from omd_tf.training import checks
 from omd_tf.training import loop
 
+# Help of the flags that both training binaries have.
+SHARED_FLAG_HELP = {
+    "model_hidden_dim": "Hidden width of the model.",
+    "model_activation": "Model hidden activation: relu | swish | elu | tanh.",
+    "num_distractors": "N(0, 1) observation dims added.",
+    "num_env_steps": "Env steps, random ones included.",
+    "init_steps": "Uniformly random env steps first.",
+    "batch_size": "Transitions per train step.",
+    "model_lr": "Adam learning rate of the model.",
+    "gamma": "Discount.",
+    "inverse": "OMD inverse: identity | cg | normal_cg.",
+    "seed": "Random seed.",
+    "eval_interval": "Env steps between evaluations.",
+    "num_eval_episodes": "Episodes per evaluation.",
+    "replay_capacity": "Transitions kept for replay.",
+    "checkpoint_interval": "Env steps between saves.",
+}
+
 _DEFINE_BY_TYPE = {
     bool: flags.DEFINE_boolean,
     int: flags.DEFINE_integer,

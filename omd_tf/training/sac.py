@@ -10,6 +10,7 @@ from agents import model_learning
 from agents.omd_sac_agent import OmdSacAgent
 from omd_tf import networks
 from omd_tf.training import checks
+from omd_tf.training import cli
 from omd_tf.training import loop
 
 AGENTS = ("omd", "mle")
@@ -173,29 +174,16 @@ def make_trainer(
 
 # Help of the binary's flag for each `make_trainer` keyword (see `cli`).
 FLAG_HELP = {
+    **cli.SHARED_FLAG_HELP,
     "env": "Gymnasium id (continuous actions).",
     "agent": "How the model learns: omd | mle.",
-    "model_hidden_dim": "Hidden width of the model.",
-    "model_activation": "Model hidden activation: relu | swish | elu | tanh.",
-    "num_distractors": "N(0, 1) observation dims added.",
-    "num_env_steps": "Env steps, random ones included.",
-    "init_steps": "Uniformly random env steps first.",
-    "batch_size": "Transitions per train step.",
     "actor_lr": "Adam learning rate of the actor.",
     "critic_lr": "Adam learning rate of the critics.",
     "alpha_lr": "Adam learning rate of log α.",
-    "model_lr": "Adam learning rate of the model.",
     "tau": "Polyak coefficient of the target critics.",
-    "gamma": "Discount.",
     "inner_steps": "K: SAC steps per model step.",
-    "inverse": "OMD inverse: identity | cg | normal_cg.",
     "hidden_dim": "Hidden width of actor and critics.",
-    "seed": "Random seed.",
-    "eval_interval": "Env steps between evaluations.",
-    "num_eval_episodes": "Episodes per evaluation.",
     "greedy_eval": "Evaluate/export the actor's mode.",
-    "replay_capacity": "Transitions kept for replay.",
-    "checkpoint_interval": "Env steps between saves.",
 }
 
 

@@ -6,6 +6,7 @@ from agents import OmdSoftQAgent
 from agents import model_learning
 from omd_tf import networks
 from omd_tf.training import checks
+from omd_tf.training import cli
 from omd_tf.training import loop
 
 AGENTS = ("omd", "mle", "vep")
@@ -142,29 +143,16 @@ def make_trainer(
 
 # Help of the binary's flag for each `make_trainer` keyword (see `cli`).
 FLAG_HELP = {
+    **cli.SHARED_FLAG_HELP,
     "env": "Gymnasium id (discrete actions).",
     "agent": "How the model learns: omd | mle | vep.",
-    "model_hidden_dim": "Hidden width of the model.",
-    "model_activation": "Model hidden activation: relu | swish | elu | tanh.",
-    "num_distractors": "N(0, 1) observation dims added.",
-    "num_env_steps": "Env steps, random ones included.",
-    "init_steps": "Uniformly random env steps first.",
-    "batch_size": "Transitions per train step.",
     "q_lr": "Adam learning rate of the Q networks.",
-    "model_lr": "Adam learning rate of the model.",
     "tau": "Polyak coefficient of the target networks.",
     "alpha": "Soft-max temperature.",
-    "gamma": "Discount.",
     "epsilon": "Probability of a random collect action.",
     "inner_steps": "K: inner Q steps per model step.",
-    "inverse": "OMD inverse: identity | cg | normal_cg.",
     "hidden_dim": "Hidden width of the Q networks.",
-    "seed": "Random seed.",
-    "eval_interval": "Env steps between evaluations.",
-    "num_eval_episodes": "Episodes per evaluation.",
     "greedy_eval": "Evaluate/export argmax Q.",
-    "replay_capacity": "Transitions kept for replay.",
-    "checkpoint_interval": "Env steps between saves.",
     "jit_compile": "XLA-compile the agent update.",
 }
 
