@@ -12,12 +12,15 @@ deviation over the transitions of the predicted vs the real next observation
 constant.  Writes nothing.
 """
 
+import os
+
 from absl import app
 from absl import flags
 import numpy as np
 import tensorflow as tf
 
 from omd_tf.training import cli
+from omd_tf.training import loop
 from omd_tf.training import soft_q
 
 cli.define_flags(soft_q.make_trainer, soft_q.FLAG_HELP)
@@ -36,12 +39,14 @@ def main(argv):
         raise app.UsageError(
             f"--num_samples must be positive, got {FLAGS.num_samples}."
         )
+    if not tf.train.latest_checkpoint(
+        os.path.join(FLAGS.root_dir, loop.CHECKPOINT_DIR)
+    ):
+        raise app.UsageError(
+            f"--root_dir={FLAGS.root_dir!r} has no checkpoint to inspect."
+        )
     trainer = cli.trainer_from_flags(soft_q.make_trainer)
     try:
-        if trainer.env_steps == 0:
-            raise app.UsageError(
-                f"--root_dir={FLAGS.root_dir!r} has no checkpoint to inspect."
-            )
         experience, _ = trainer.replay_buffer.get_next(
             sample_batch_size=FLAGS.num_samples, num_steps=2
         )

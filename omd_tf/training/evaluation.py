@@ -38,7 +38,8 @@ class Evaluator:
         self._num_rounds = math.ceil(num_episodes / env.batch_size)
         self._run_round = common.function(self._one_episode_per_env)
         self._csv_path = csv_path
-        self._writer = tf.summary.create_file_writer(summary_dir)
+        self._summary_dir = summary_dir
+        self._writer = None  # Made by the first evaluation: no files before.
 
     def _one_episode_per_env(self, time_step):
         """(returns [B], lengths [B]) of one episode from each reset env."""
@@ -77,6 +78,8 @@ class Evaluator:
         )
         average_return = float(tf.reduce_mean(returns))
         average_length = float(tf.reduce_mean(lengths))
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(self._summary_dir)
         with self._writer.as_default():
             tf.summary.scalar("Metrics/AverageReturn", average_return, step=env_steps)
             tf.summary.scalar(

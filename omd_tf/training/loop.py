@@ -122,9 +122,6 @@ class Trainer:
             replay_buffer=self.replay_buffer,
             train_metrics=self._train_metrics,
         )
-        self._train_writer = tf.summary.create_file_writer(
-            os.path.join(root_dir, "train")
-        )
         self._evaluate = evaluation.Evaluator(
             eval_env,
             self._eval_policy,
@@ -216,7 +213,10 @@ class Trainer:
             step = self.env_steps
         eval_return, evaluated_at = None, None
         counter = self._agent.train_step_counter
-        with self._train_writer.as_default(), tf.summary.record_if(
+        train_writer = tf.summary.create_file_writer(
+            os.path.join(self._root_dir, "train")
+        )
+        with train_writer.as_default(), tf.summary.record_if(
             lambda: tf.equal(counter % self._summary_interval, 0)
         ):
             while step < self._num_env_steps:

@@ -133,12 +133,22 @@ def test_compare_prints_both_agents(tmp_path, eval_csv_steps):
         assert os.path.isdir(os.path.join(str(tmp_path), name, loop.POLICY_DIR))
 
 
+def _files(root):
+    return sorted(
+        os.path.relpath(os.path.join(directory, name), root)
+        for directory, _, names in os.walk(root)
+        for name in names
+    )
+
+
 def test_inspect_model_reports_live_units_of_a_run(tmp_path, run_binary):
     root = str(tmp_path / "run")
     flags = [f"--{name}={value}" for name, value in TINY.items()]
     empty = run_binary("inspect_model.py", f"--root_dir={root}", *flags)
     assert empty.returncode != 0 and "has no checkpoint" in empty.stderr
+    assert not os.path.exists(root)
     training.train_eval(root, num_env_steps=400, model_hidden_dim=4, **TINY)
+    before = _files(root)
     result = run_binary(
         "inspect_model.py",
         f"--root_dir={root}",
@@ -160,3 +170,4 @@ def test_inspect_model_reports_live_units_of_a_run(tmp_path, run_binary):
         assert len(fractions) == 4 and all(0.0 <= f <= 1.0 for f in fractions)
     assert lines[-1].startswith("predicted reward mean")
     assert "real reward mean 1.000 std 0.000" in lines[-1]  # CartPole: always 1.
+    assert _files(root) == before  # Inspecting writes nothing.
