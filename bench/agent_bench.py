@@ -29,22 +29,14 @@ from tf_agents.utils import common  # noqa: E402
 
 from omd_tf import networks  # noqa: E402
 from omd_tf import training  # noqa: E402
+from omd_tf.training import cli  # noqa: E402
+from omd_tf.training import loop  # noqa: E402
 from omd_tf.training import soft_q  # noqa: E402
 
 BATCH = 256
-AGENT_ARGS = dict(
-    model_hidden_dim=32,
-    model_activation="relu",
-    hidden_dim=32,
-    q_lr=1e-3,
-    model_lr=1e-3,
-    tau=0.01,
-    alpha=0.01,
-    gamma=0.99,
-    epsilon=0.1,
-    inner_steps=1,
-    inverse="identity",
-    greedy_eval=False,
+# The agents' arguments at `bin/train_eval.py`'s defaults (the paper's).
+AGENT_ARGS = loop.agent_arguments(
+    soft_q.make_agent, cli.default_arguments(soft_q.make_trainer)
 )
 
 
@@ -53,8 +45,10 @@ def make_dqn(time_step_spec, action_spec):
     agent = dqn_agent.DqnAgent(
         time_step_spec,
         action_spec,
-        q_network=networks.q_network(time_step_spec.observation, action_spec, 32),
-        optimizer=tf.keras.optimizers.Adam(1e-3),
+        q_network=networks.q_network(
+            time_step_spec.observation, action_spec, AGENT_ARGS["hidden_dim"]
+        ),
+        optimizer=tf.keras.optimizers.Adam(AGENT_ARGS["q_lr"]),
         td_errors_loss_fn=common.element_wise_squared_loss,
         target_update_tau=AGENT_ARGS["tau"],
         gamma=AGENT_ARGS["gamma"],
@@ -143,8 +137,7 @@ def main():
             name,
             omd.time_step_spec,
             omd.action_spec,
-            jit_compile=jit,
-            **AGENT_ARGS,
+            **{**AGENT_ARGS, "jit_compile": jit},
         )
         for jit in (False, True)
         for name in soft_q.AGENTS
@@ -158,7 +151,8 @@ def main():
 
     modes = ("per call", "in graph")
     print(
-        f"Train step on CartPole, batch {BATCH}, 2x32 networks; median of "
+        f"Train step on CartPole, batch {BATCH}, 2x{AGENT_ARGS['hidden_dim']} "
+        f"networks; median of "
         f"{args.repeats} x {args.steps} steps; ratio to DqnAgent, same mode"
     )
     print_ratio_table(results, agents, modes, "DqnAgent", "/ DQN", ms_digits=3)

@@ -29,23 +29,16 @@ from agent_bench import (  # noqa: E402
     per_call,
     print_ratio_table,
 )
+from omd_tf.training import cli  # noqa: E402
+from omd_tf.training import loop  # noqa: E402
 from omd_tf.training import sac  # noqa: E402
 
-BATCH, HIDDEN, LR = 256, 256, 3e-4
-AGENT_ARGS = dict(
-    model_hidden_dim=64,
-    model_activation="relu",
-    hidden_dim=HIDDEN,
-    actor_lr=LR,
-    critic_lr=LR,
-    alpha_lr=LR,
-    model_lr=LR,
-    tau=0.005,
-    gamma=0.99,
-    inner_steps=1,
-    inverse="identity",
-    seed=0,
+BATCH = 256
+# The agents' arguments at `bin/train_sac.py`'s defaults (SAC's, paper app. F).
+AGENT_ARGS = loop.agent_arguments(
+    sac.make_agent, cli.default_arguments(sac.make_trainer)
 )
+HIDDEN = AGENT_ARGS["hidden_dim"]
 
 
 def make_plain_sac(time_step_spec, action_spec):
@@ -58,9 +51,9 @@ def make_plain_sac(time_step_spec, action_spec):
         action_spec,
         critic_network=critic,
         actor_network=actor,
-        actor_optimizer=tf.keras.optimizers.Adam(LR),
-        critic_optimizer=tf.keras.optimizers.Adam(LR),
-        alpha_optimizer=tf.keras.optimizers.Adam(LR),
+        actor_optimizer=tf.keras.optimizers.Adam(AGENT_ARGS["actor_lr"]),
+        critic_optimizer=tf.keras.optimizers.Adam(AGENT_ARGS["critic_lr"]),
+        alpha_optimizer=tf.keras.optimizers.Adam(AGENT_ARGS["alpha_lr"]),
         target_update_tau=AGENT_ARGS["tau"],
         gamma=AGENT_ARGS["gamma"],
         train_step_counter=tf.Variable(0, dtype=tf.int64),

@@ -40,7 +40,8 @@ _DEFINE_BY_TYPE = {
 }
 
 
-def _defaults(make_trainer):
+def default_arguments(make_trainer):
+    """{keyword: default} of ``make_trainer`` (the binary's flags and defaults)."""
     return {
         name: parameter.default
         for name, parameter in inspect.signature(make_trainer).parameters.items()
@@ -55,7 +56,7 @@ def define_flags(make_trainer, help_texts):
       make_trainer: function (root_dir, **kwargs) -> `loop.Trainer`.
       help_texts: {keyword: help text}; every keyword needs one.
     """
-    defaults = _defaults(make_trainer)
+    defaults = default_arguments(make_trainer)
     missing = set(defaults) - set(help_texts)
     if missing:
         raise ValueError(f"`help_texts` lacks help for {sorted(missing)}.")
@@ -68,7 +69,7 @@ def define_flags(make_trainer, help_texts):
 def trainer_from_flags(make_trainer):
     """``make_trainer(--root_dir, **the other flags)``; a bad flag -> UsageError."""
     values = flags.FLAGS
-    kwargs = {name: values[name].value for name in _defaults(make_trainer)}
+    kwargs = {name: values[name].value for name in default_arguments(make_trainer)}
     try:
         return make_trainer(values.root_dir, **kwargs)
     except checks.ConfigError as err:

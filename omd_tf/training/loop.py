@@ -242,6 +242,15 @@ class Trainer:
         return eval_return
 
 
+def agent_arguments(make_agent, args):
+    """{name: args[name]} for the keyword-only arguments of ``make_agent``."""
+    return {
+        name: args[name]
+        for name, parameter in inspect.signature(make_agent).parameters.items()
+        if parameter.kind == parameter.KEYWORD_ONLY
+    }
+
+
 def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None):
     """The `Trainer` that a training binary's checked arguments describe.
 
@@ -267,16 +276,11 @@ def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None):
         discrete=discrete,
     )
     tf.keras.utils.set_random_seed(args["seed"])  # Python, NumPy and TensorFlow.
-    agent_arguments = {
-        name: args[name]
-        for name, parameter in inspect.signature(make_agent).parameters.items()
-        if parameter.kind == parameter.KEYWORD_ONLY
-    }
     agent = make_agent(
         args["agent"],
         train_env.time_step_spec(),
         train_env.action_spec(),
-        **agent_arguments,
+        **agent_arguments(make_agent, args),
     )
     return Trainer(
         agent,
