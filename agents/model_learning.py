@@ -65,6 +65,14 @@ class Batch(NamedTuple):
         )
 
 
+def squared_errors(batch, next_observations, rewards):
+    """(‖next_observations − s'‖² [B], (rewards − r)² [B]) against ``batch``."""
+    obs_error = tf.reduce_sum(
+        tf.square(next_observations - batch.next_observations), axis=-1
+    )
+    return obs_error, tf.square(rewards - batch.rewards)
+
+
 def masked_mean(values, valid):
     """Mean of ``values`` [B] over entries with ``valid`` [B] = 1."""
     return tf.math.divide_no_nan(tf.reduce_sum(values * valid), tf.reduce_sum(valid))
@@ -138,11 +146,7 @@ class ModelLearning(tf.Module):
 
     def errors(self, batch: Batch, training=False):
         """Per-example squared errors of the model: (next obs [B], reward [B])."""
-        next_obs, rewards = self.predict(batch, training=training)
-        obs_error = tf.reduce_sum(
-            tf.square(next_obs - batch.next_observations), axis=-1
-        )
-        return obs_error, tf.square(rewards - batch.rewards)
+        return squared_errors(batch, *self.predict(batch, training=training))
 
     def mle_loss(self, batch: Batch):
         """‖f_θ(s, a) − s'‖² + (r_θ(s, a) − r)², averaged over valid pairs."""
@@ -187,13 +191,18 @@ class ModelLearning(tf.Module):
                 loss = self.vep_loss(batch)
         return loss, tape.gradient(loss, model_variables)
 
-    def apply(self, batch, loss, gradients):
-        """Applies the model ``gradients``; returns `ModelInfo` (scalars)."""
+    def apply(self, batch, loss, gradients, predictions):
+        """Applies the model ``gradients``; returns `ModelInfo` (scalars).
+
+        ``predictions`` are the model's (next observations, rewards) on
+        ``batch`` before this step, which the agent has already computed;
+        the diagnostics are their errors.
+        """
         tf.debugging.check_numerics(loss, "model loss is inf or nan")
         self.model_optimizer.apply_gradients(
             zip(gradients, self.model_network.trainable_variables)
         )
-        obs_error, reward_error = self.errors(batch)
+        obs_error, reward_error = squared_errors(batch, *predictions)
         obs_dims = tf.cast(tf.size(batch.next_observations[0]), tf.float32)
         return ModelInfo(
             model_loss=loss,

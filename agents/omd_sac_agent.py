@@ -239,7 +239,9 @@ class OmdSacAgent(sac_agent.SacAgent):
             )
             self._update_target()
         model_info = self._model_learning.apply(
-            batch, *self.model_gradients(batch, seed, critic_weights)
+            batch,
+            *self.model_gradients(batch, seed, critic_weights),
+            predictions=self._model_learning.predict(batch),
         )
         with tf.name_scope("Losses"):
             for name, value in (

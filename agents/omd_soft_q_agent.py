@@ -45,8 +45,8 @@ policy_entropy: E[H(softmax(Q̄(s, .)/α))] in nats, same weights.
 model_loss: the model objective before the model step (OMD: L_true(w) after
   the inner steps; MLE / VEP: their losses).
 model_next_obs_mse: per-dimension squared error of f_θ(s, a) against the
-  real next observation, after the model step.
-model_reward_mse: squared error of g_θ(s, a) against the real reward, after
+  real next observation, before the model step.
+model_reward_mse: squared error of g_θ(s, a) against the real reward, before
   the model step.
 """
 
@@ -307,11 +307,11 @@ class OmdSoftQAgent(tf_agent.TFAgent):
 
     def _update(self, batch, weight):
         """K inner Q steps on model outputs, then one model step."""
-        next_observation, reward = tf.nest.map_structure(
+        predictions = tf.nest.map_structure(
             tf.stop_gradient, self._model_learning.predict(batch)
         )
         for _ in range(self._model_learning.inner_steps):
-            q_loss, q_mean = self._q_step(batch, weight, next_observation, reward)
+            q_loss, q_mean = self._q_step(batch, weight, *predictions)
         model_info = self._model_learning.apply(
             batch,
             *self._model_learning.model_gradients(
@@ -320,6 +320,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
                 inner_variables=self.q_variables,
                 batch=batch,
             ),
+            predictions=predictions,
         )
         log_policy = tf.nn.log_softmax(q_mean / self._alpha)
         entropy = -tf.reduce_sum(tf.exp(log_policy) * log_policy, axis=-1)

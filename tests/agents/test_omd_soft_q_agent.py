@@ -269,6 +269,18 @@ def test_mle_loss_is_next_observation_plus_reward_error(
     expected = np.sum(t.mask * (obs_error + reward_error)) / np.sum(t.mask)
     info = agent.train(experience)
     np.testing.assert_allclose(info.extra.model_loss, expected, rtol=1e-5)
+    # The diagnostics are the same errors, of the model before its step.
+    obs_dims = t.observation.shape[-1]
+    np.testing.assert_allclose(
+        info.extra.model_next_obs_mse,
+        np.sum(t.mask * obs_error) / np.sum(t.mask) / obs_dims,
+        rtol=1e-5,
+    )
+    np.testing.assert_allclose(
+        info.extra.model_reward_mse,
+        np.sum(t.mask * reward_error) / np.sum(t.mask),
+        rtol=1e-5,
+    )
 
 
 def test_vep_loss_is_value_plus_reward_error_with_fixed_values(
