@@ -3,7 +3,8 @@
     python bin/inspect_model.py --root_dir=runs/omd_h1 --agent=omd --model_hidden_dim=1
 
 Takes the flags of the `bin/train_eval.py` run (the same values, so that the
-same agent is rebuilt), restores its last checkpoint, and on --num_samples
+same agent is rebuilt; a flag that differs from the run's flags.json is
+named), restores its last checkpoint, and on --num_samples
 transitions drawn from its replay buffer prints, per hidden layer of the
 model's dynamics and reward MLPs, the fraction of transitions on which each
 unit is live (non-zero activation slope; 0 = dead), and the standard

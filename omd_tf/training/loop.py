@@ -15,6 +15,7 @@ from tf_agents.utils import common
 from omd_tf.training import environments
 from omd_tf.training import evaluation
 from omd_tf.training import progress
+from omd_tf.training import run_flags
 
 CHECKPOINT_DIR = "checkpoints"
 POLICY_DIR = "policy"
@@ -51,8 +52,9 @@ class Trainer:
     resumes from the latest checkpoint.  At the end the eval policy is
     exported with `PolicySaver` to ``root_dir/policy``.
 
-    Layout of ``root_dir``: ``checkpoints/``, ``train/`` and ``eval/``
-    (TensorBoard), ``eval_returns.csv``, ``policy/`` (SavedModel).
+    Layout of ``root_dir``: ``flags.json`` (``flags``), ``checkpoints/``,
+    ``train/`` and ``eval/`` (TensorBoard), ``eval_returns.csv``,
+    ``policy/`` (SavedModel).
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class Trainer:
         checkpoint_interval=10_000,
         summary_interval=1000,
         eval_policy=None,
+        flags=None,
     ):
         """Args:
         agent: an initialised `TFAgent` with a fixed `train_sequence_length`
@@ -89,6 +92,9 @@ class Trainer:
         summary_interval: train steps between TensorBoard train summaries.
         eval_policy: the `TFPolicy` evaluated and exported (e.g. a
           `GreedyPolicy` of the agent's policy); default ``agent.policy``.
+        flags: {name: value} of the arguments this run was made with,
+          written to ``root_dir/flags.json`` when `run` starts (see
+          `run_flags`); None writes nothing.
         """
         self._agent = agent
         self._train_env = train_env
@@ -100,6 +106,7 @@ class Trainer:
         self._checkpoint_interval = checkpoint_interval
         self._summary_interval = summary_interval
         self._eval_policy = agent.policy if eval_policy is None else eval_policy
+        self._flags = flags
 
         self._batch_size = batch_size
         self.replay_buffer = tf_uniform_replay_buffer.TFUniformReplayBuffer(
@@ -204,6 +211,8 @@ class Trainer:
 
     def run(self):
         """Trains up to ``num_env_steps`` env steps; returns the last eval return."""
+        if self._flags is not None:
+            run_flags.write(self._root_dir, self._flags)
         step = self.env_steps
         report = progress.Progress(step, self._num_env_steps)
         time_step = self._train_env.reset()
@@ -254,9 +263,11 @@ def agent_arguments(make_agent, args):
 def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None):
     """The `Trainer` that a training binary's checked arguments describe.
 
-    Makes the envs (`environments.make_envs`; nothing is written before),
-    seeds Python, NumPy and TensorFlow with ``args["seed"]``, builds the
-    agent and returns a `Trainer` on ``args["root_dir"]``.
+    Refuses to resume a checkpointed run started with other flags
+    (`run_flags.check_resume`), makes the envs (`environments.make_envs`;
+    nothing is written before), seeds Python, NumPy and TensorFlow with
+    ``args["seed"]``, builds the agent and returns a `Trainer` on
+    ``args["root_dir"]`` that records ``args`` when it runs.
 
     Args:
       args: the binary's arguments by name: root_dir, env, agent,
@@ -267,7 +278,17 @@ def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None):
       discrete: whether the agent needs discrete actions.
       eval_policy_fn: agent -> the policy to evaluate and export; default
         the agent's ``policy``.
+
+    Raises:
+      checks.ConfigError: for flags that differ from those of the
+        checkpointed run in root_dir, or an env the agent cannot use.
     """
+    checkpoints = os.path.join(args["root_dir"], CHECKPOINT_DIR)
+    run_flags.check_resume(
+        args["root_dir"],
+        args,
+        has_checkpoint=tf.train.latest_checkpoint(checkpoints) is not None,
+    )
     train_env, eval_env = environments.make_envs(
         args["env"],
         args["num_distractors"],
@@ -288,6 +309,7 @@ def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None):
         eval_env,
         args["root_dir"],
         eval_policy=eval_policy_fn(agent) if eval_policy_fn else None,
+        flags=args,
         **{name: args[name] for name in TRAINER_ARGUMENTS},
     )
 

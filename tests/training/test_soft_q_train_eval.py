@@ -9,6 +9,7 @@ from tf_agents.trajectories import time_step as ts
 
 from omd_tf import training
 from omd_tf.training import loop
+from omd_tf.training import run_flags
 
 TINY = dict(
     init_steps=200,
@@ -103,6 +104,35 @@ def test_resume_after_interruption(tmp_path, eval_csv_steps):
     assert resumed.env_steps == 800
     assert resumed.agent.train_step_counter.numpy() == 600
     assert eval_csv_steps(root) == [400, 600, 800]  # No eval during random steps.
+
+
+def test_resume_with_other_flags_is_refused_by_name(tmp_path):
+    root = str(tmp_path / "run")
+    training.train_eval(root, num_env_steps=400, **TINY)
+    recorded = run_flags.read(root)
+    assert recorded["agent"] == "omd" and recorded["num_env_steps"] == 400
+    assert recorded["batch_size"] == TINY["batch_size"] and "root_dir" not in recorded
+    before = _files(root)
+    with pytest.raises(
+        training.ConfigError, match=r"--agent=mle \(the run: omd\).*--tau=0.5"
+    ):
+        training.make_trainer(root, num_env_steps=400, agent="mle", tau=0.5, **TINY)
+    assert _files(root) == before
+    # A longer budget, another eval schedule or graph mode: a resume.
+    changed = dict(TINY, eval_interval=100, num_eval_episodes=2)
+    resumed = training.make_trainer(
+        root, num_env_steps=600, jit_compile=False, **changed
+    )
+    assert resumed.env_steps == 400
+    resumed.close()
+
+
+def test_flags_of_a_run_without_checkpoint_can_change(tmp_path):
+    root = str(tmp_path / "run")
+    run_flags.write(root, dict(root_dir=root, agent="mle"))  # Died before a save.
+    trainer = training.make_trainer(root, num_env_steps=400, **TINY)
+    assert trainer.env_steps == 0
+    trainer.close()
 
 
 def test_exported_policy_acts_like_the_live_one(tmp_path, exported_actions):

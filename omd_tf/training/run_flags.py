@@ -1,0 +1,74 @@
+"""The flags a run was started with, kept in its root_dir: a resume cannot mix settings.
+
+`Trainer.run` writes ``root_dir/flags.json``; `loop.trainer_for` refuses to
+resume a checkpointed run with flags that change what is learned.
+"""
+
+import json
+import os
+
+import tensorflow as tf
+
+from omd_tf.training import checks
+
+FILE = "flags.json"
+# Flags a resumed run may change: how long it runs and how it is evaluated,
+# checkpointed and compiled, not what it learns.
+CHANGEABLE_ON_RESUME = (
+    "num_env_steps",
+    "eval_interval",
+    "num_eval_episodes",
+    "checkpoint_interval",
+    "jit_compile",
+)
+_ABSENT = "<absent>"
+
+
+def _path(root_dir):
+    return os.path.join(root_dir, FILE)
+
+
+def _recorded(args):
+    return {name: value for name, value in args.items() if name != "root_dir"}
+
+
+def read(root_dir):
+    """{flag: value} that the run in ``root_dir`` was started with, or None."""
+    if not tf.io.gfile.exists(_path(root_dir)):
+        return None
+    with tf.io.gfile.GFile(_path(root_dir)) as f:
+        return json.load(f)
+
+
+def write(root_dir, args):
+    """Records ``args`` (root_dir left out) as ``root_dir/flags.json``."""
+    tf.io.gfile.makedirs(root_dir)
+    partial = _path(root_dir) + ".partial"
+    with tf.io.gfile.GFile(partial, "w") as f:
+        json.dump(_recorded(args), f, indent=1, sort_keys=True)
+    tf.io.gfile.rename(partial, _path(root_dir), overwrite=True)
+
+
+def check_resume(root_dir, args, has_checkpoint):
+    """Raises `checks.ConfigError` if ``args`` would resume another run's checkpoint.
+
+    Only a checkpointed run with a flags record is checked; the flags of
+    `CHANGEABLE_ON_RESUME` may differ.  The message names every flag that
+    differs and the value the run was started with.
+    """
+    started = read(root_dir) if has_checkpoint else None
+    if started is None:
+        return
+    now = _recorded(args)
+    differ = [
+        f"--{name}={now.get(name, _ABSENT)} (the run: {started.get(name, _ABSENT)})"
+        for name in sorted(set(started) | set(now))
+        if name not in CHANGEABLE_ON_RESUME
+        and started.get(name, _ABSENT) != now.get(name, _ABSENT)
+    ]
+    if differ:
+        raise checks.ConfigError(
+            f"--root_dir={root_dir!r} holds a run started with other flags: "
+            f"{'; '.join(differ)}. Resume with the run's flags "
+            f"({_path(root_dir)}) or pass a new --root_dir."
+        )
