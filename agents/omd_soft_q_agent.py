@@ -116,8 +116,8 @@ class OmdSoftQAgent(tf_agent.TFAgent):
           jit_compile: XLA-compile the update (the math of a train step).  On
             CPU with the paper's small networks it pays off when a run has one
             core (about 1.2x faster training loop than plain graph mode) and
-            costs a little when it has two (about 1.1x slower), where graph mode runs
-            independent ops in parallel; see bench/agent_bench.py.
+            costs a little when it has two (about 1.1x slower), where graph
+            mode runs independent ops in parallel; see bench/agent_bench.py.
           train_step_counter: int64 variable incremented by `train`;
             defaults to the global step.
           name: module name; defaults to the class name.
