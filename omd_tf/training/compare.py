@@ -49,7 +49,7 @@ def compare(
         )
         print_fn(f"{step:>10} " + " ".join(cells))
     print_fn("final      " + " ".join(f"{finals[name]:8.1f}" for name in agents))
-    plot_path = os.path.join(root_dir, "eval_returns.png")
+    plot_path = os.path.join(root_dir, eval_curves.EVAL_PLOT)
     eval_curves.plot(
         plot_path,
         {name.upper(): [curve] for name, curve in curves.items()},

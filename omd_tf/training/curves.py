@@ -9,8 +9,9 @@ from typing import NamedTuple
 import numpy as np
 from matplotlib.figure import Figure
 
-from omd_tf.training import loop
-
+# A training run's eval returns under its root_dir (`loop.Trainer` writes both).
+EVAL_CSV = "eval_returns.csv"
+EVAL_PLOT = "eval_returns.png"
 _SEED_SUFFIX = re.compile(r"_s\d+$")
 
 
@@ -21,7 +22,7 @@ def read(run_dir):
       FileNotFoundError: ``run_dir`` has no eval_returns.csv (not a
         ``--root_dir`` of a training binary, or no evaluation yet).
     """
-    path = os.path.join(run_dir, loop.EVAL_CSV)
+    path = os.path.join(run_dir, EVAL_CSV)
     if not os.path.isfile(path):
         raise FileNotFoundError(
             f"{path} does not exist: {run_dir!r} is not the --root_dir of a "

@@ -12,6 +12,7 @@ from tf_agents.policies import random_tf_policy
 from tf_agents.replay_buffers import tf_uniform_replay_buffer
 from tf_agents.utils import common
 
+from omd_tf.training import curves
 from omd_tf.training import environments
 from omd_tf.training import evaluation
 from omd_tf.training import progress
@@ -19,7 +20,6 @@ from omd_tf.training import run_flags
 
 CHECKPOINT_DIR = "checkpoints"
 POLICY_DIR = "policy"
-EVAL_CSV = "eval_returns.csv"
 # Arguments of the training binaries that go to `Trainer` unchanged.
 TRAINER_ARGUMENTS = (
     "num_env_steps",
@@ -44,17 +44,17 @@ class Trainer:
     `TFUniformReplayBuffer`) is followed by one `agent.train` on a batch
     sampled uniformly from that buffer; the steps between two evaluations
     or checkpoints run as one compiled `tf.while_loop`, so Python adds no
-    per-step overhead.  Every
-    ``eval_interval`` env steps the eval policy is evaluated on
-    ``eval_env`` (CSV + TensorBoard) and a progress line is logged; every
-    ``checkpoint_interval`` env steps and at the end, agent, replay buffer
-    and counters are checkpointed.  A new `Trainer` on the same ``root_dir``
-    resumes from the latest checkpoint.  At the end the eval policy is
-    exported with `PolicySaver` to ``root_dir/policy``.
+    per-step overhead.  Every ``eval_interval`` env steps the eval policy is
+    evaluated on ``eval_env`` (CSV + TensorBoard) and a progress line is
+    logged; every ``checkpoint_interval`` env steps and at the end, agent,
+    replay buffer and counters are checkpointed and the eval returns so far
+    plotted.  A new `Trainer` on the same ``root_dir`` resumes from the
+    latest checkpoint.  At the end the eval policy is exported with
+    `PolicySaver` to ``root_dir/policy``.
 
     Layout of ``root_dir``: ``flags.json`` (``flags``), ``checkpoints/``,
-    ``train/`` and ``eval/`` (TensorBoard), ``eval_returns.csv``,
-    ``policy/`` (SavedModel).
+    ``train/`` and ``eval/`` (TensorBoard), ``eval_returns.csv`` and
+    ``eval_returns.png``, ``policy/`` (SavedModel).
     """
 
     def __init__(
@@ -133,7 +133,7 @@ class Trainer:
             eval_env,
             self._eval_policy,
             num_eval_episodes,
-            os.path.join(root_dir, EVAL_CSV),
+            os.path.join(root_dir, curves.EVAL_CSV),
             os.path.join(root_dir, "eval"),
         )
         self._evaluate.drop_rows_after(self.env_steps)
@@ -207,7 +207,14 @@ class Trainer:
         return common.function(driver.run)(self._train_env.reset(), ())[0]
 
     def _save(self):
+        """Checkpoints, and plots the eval returns so far (``eval_returns.png``)."""
         self._checkpointer.save(global_step=self._env_steps.result())
+        if os.path.exists(os.path.join(self._root_dir, curves.EVAL_CSV)):
+            curves.plot(
+                os.path.join(self._root_dir, curves.EVAL_PLOT),
+                {"mean eval return": [curves.read(self._root_dir)]},
+                os.path.basename(os.path.normpath(self._root_dir)),
+            )
 
     def run(self):
         """Trains up to ``num_env_steps`` env steps; returns the last eval return."""

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+from omd_tf.training import curves
 from omd_tf.training import loop
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -39,7 +40,7 @@ def eval_csv_steps():
     """``eval_csv_steps(root_dir)``: env steps of the rows of its eval CSV."""
 
     def steps(root_dir):
-        with open(os.path.join(root_dir, loop.EVAL_CSV), newline="") as f:
+        with open(os.path.join(root_dir, curves.EVAL_CSV), newline="") as f:
             return [int(row["env_steps"]) for row in csv.DictReader(f)]
 
     return steps

@@ -9,7 +9,6 @@ import pytest
 
 from omd_tf.training import curves
 from omd_tf.training import evaluation
-from omd_tf.training import loop
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -17,7 +16,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def _write_run(root, name, rows):
     run_dir = os.path.join(str(root), name)
     os.makedirs(run_dir)
-    with open(os.path.join(run_dir, loop.EVAL_CSV), "w", newline="") as f:
+    with open(os.path.join(run_dir, curves.EVAL_CSV), "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(evaluation.CSV_FIELDS)
         for step, value in rows:

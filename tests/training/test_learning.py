@@ -4,7 +4,7 @@ import csv
 import os
 
 from omd_tf import training
-from omd_tf.training import loop
+from omd_tf.training import curves
 
 # The paper's CartPole settings (q_lr 1e-3, tau 0.01, batch 256, 10 eval
 # episodes, XLA update) on a short budget: about 1 minute on 2 CPU cores.
@@ -22,7 +22,7 @@ BUDGET = dict(
 def test_omd_reaches_195_on_cartpole(tmp_path):
     root = str(tmp_path)
     training.train_eval(root, agent="omd", model_hidden_dim=32, **BUDGET)
-    with open(os.path.join(root, loop.EVAL_CSV), newline="") as f:
+    with open(os.path.join(root, curves.EVAL_CSV), newline="") as f:
         returns = [float(row["average_return"]) for row in csv.DictReader(f)]
     assert len(returns) == 24  # Every 1000 env steps after 1000 random ones.
     assert max(returns) >= 195, returns

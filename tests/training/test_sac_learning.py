@@ -3,7 +3,7 @@
 import csv
 import os
 
-from omd_tf.training import loop
+from omd_tf.training import curves
 from omd_tf.training import sac
 
 # MLE-SAC (`OmdSacAgent` with model_loss='mle': the critics learn only from
@@ -41,7 +41,7 @@ SETTINGS = dict(
 def test_mle_sac_reaches_500_on_inverted_pendulum(tmp_path):
     root = str(tmp_path)
     sac.train_eval(root, **SETTINGS)
-    with open(os.path.join(root, loop.EVAL_CSV), newline="") as f:
+    with open(os.path.join(root, curves.EVAL_CSV), newline="") as f:
         returns = [float(row["average_return"]) for row in csv.DictReader(f)]
     assert len(returns) == 8  # Every 2000 env steps.
     assert max(returns) >= 500, returns

@@ -8,6 +8,7 @@ import tensorflow as tf
 from tf_agents.trajectories import time_step as ts
 
 from omd_tf import training
+from omd_tf.training import curves
 from omd_tf.training import loop
 from omd_tf.training import run_flags
 
@@ -106,9 +107,11 @@ def test_resume_after_interruption(tmp_path, eval_csv_steps):
     assert eval_csv_steps(root) == [400, 600, 800]  # No eval during random steps.
 
 
-def test_resume_with_other_flags_is_refused_by_name(tmp_path):
+def test_run_records_flags_and_refuses_to_resume_with_others(tmp_path):
     root = str(tmp_path / "run")
     training.train_eval(root, num_env_steps=400, **TINY)
+    with open(os.path.join(root, curves.EVAL_PLOT), "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"  # The run plots its returns.
     recorded = run_flags.read(root)
     assert recorded["agent"] == "omd" and recorded["num_env_steps"] == 400
     assert recorded["batch_size"] == TINY["batch_size"] and "root_dir" not in recorded
