@@ -58,6 +58,7 @@ def compare(
     print_fn(f"plot: {plot_path}")
     for name in agents:
         print_fn(
-            f"{name}: {os.path.join(root_dir, name)} (eval_returns.csv, TensorBoard, policy/)"
+            f"{name}: {os.path.join(root_dir, name)} "
+            "(eval_returns.csv and .png, flags.json, TensorBoard, policy/)"
         )
     return finals
