@@ -9,9 +9,10 @@ run's outputs went (eval_returns.csv, TensorBoard summaries, checkpoints,
 exported SavedModel policy) and the plot of both curves (eval_returns.png).  Re-running with the same --out_dir resumes.
 """
 
-from absl import app
+from omd_tf import console  # First: quiets TensorFlow before it loads.
+
+from absl import app  # pylint: disable=g-bad-import-order
 from absl import flags
-from absl import logging
 
 from omd_tf import training
 
@@ -19,13 +20,13 @@ flags.DEFINE_string("out_dir", "runs/demo", "Output directory.")
 flags.DEFINE_integer("num_env_steps", 40_000, "Env steps per agent.")
 flags.DEFINE_integer("model_hidden_dim", 1, "Hidden width of the model.")
 flags.DEFINE_integer("seed", 0, "Random seed.")
+flags.adopt_module_key_flags(console)
 FLAGS = flags.FLAGS
 
 
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    logging.set_verbosity(logging.INFO)
     try:
         training.compare(
             FLAGS.out_dir,
@@ -39,4 +40,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    console.run(main)

@@ -15,7 +15,9 @@ constant.  Writes nothing.
 
 import os
 
-from absl import app
+from omd_tf import console  # First: quiets TensorFlow before it loads.
+
+from absl import app  # pylint: disable=g-bad-import-order
 from absl import flags
 import numpy as np
 import tensorflow as tf
@@ -25,6 +27,8 @@ from omd_tf.training import loop
 from omd_tf.training import soft_q
 
 cli.define_flags(soft_q.make_trainer, soft_q.FLAG_HELP)
+flags.adopt_module_key_flags(cli)
+flags.adopt_module_key_flags(console)
 flags.DEFINE_integer("num_samples", 4096, "Replay transitions to inspect.")
 FLAGS = flags.FLAGS
 
@@ -73,4 +77,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    console.run(main)

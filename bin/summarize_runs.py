@@ -14,7 +14,9 @@ import csv
 import math
 import os
 
-from absl import app
+from omd_tf import console  # First: quiets TensorFlow before it loads.
+
+from absl import app  # pylint: disable=g-bad-import-order
 from absl import flags
 
 from omd_tf.training import curves
@@ -23,6 +25,7 @@ flags.DEFINE_string("out_dir", None, "Where summary.md/.csv and the PNG go.")
 flags.DEFINE_integer("last_n", 10, "Evaluations averaged per seed.")
 flags.DEFINE_string("title", "", "Title of the plot.")
 flags.mark_flag_as_required("out_dir")
+flags.adopt_module_key_flags(console)
 FLAGS = flags.FLAGS
 
 
@@ -89,4 +92,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    console.run(main)

@@ -11,10 +11,10 @@ complete; summary.txt is written last.
 import os
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
+from omd_tf import console  # First: quiets TensorFlow before it loads.
 
-from absl import app  # pylint: disable=g-import-not-at-top,wrong-import-position
-from absl import flags  # pylint: disable=wrong-import-position
+from absl import app  # pylint: disable=g-bad-import-order
+from absl import flags
 
 EXPERIMENTS = ("misspecification", "bounds", "ift_noise", "all")
 
@@ -41,6 +41,7 @@ flags.DEFINE_integer("max_steps", 10000, "Outer (model) steps per run.", lower_b
 flags.DEFINE_boolean("jit_compile", True, "Compile the training loops with XLA.")
 flags.DEFINE_string("out_dir", None, "Folder for CSVs, PNGs and summary.txt.")
 flags.mark_flag_as_required("out_dir")
+flags.adopt_module_key_flags(console)
 
 FLAGS = flags.FLAGS
 
@@ -134,4 +135,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    console.run(main)

@@ -7,12 +7,16 @@ the same --root_dir resumes) and the exported eval policy (root_dir/policy)
 under --root_dir.  Defaults are the paper's CartPole settings (appendix D).
 """
 
-from absl import app
+from omd_tf import console  # First: quiets TensorFlow before it loads.
+
+from absl import flags  # pylint: disable=g-bad-import-order
 
 from omd_tf.training import cli
 from omd_tf.training import soft_q
 
 cli.define_flags(soft_q.make_trainer, soft_q.FLAG_HELP)
+flags.adopt_module_key_flags(cli)
+flags.adopt_module_key_flags(console)
 
 if __name__ == "__main__":
-    app.run(cli.main_for(soft_q.make_trainer))
+    console.run(cli.main_for(soft_q.make_trainer))

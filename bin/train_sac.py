@@ -9,12 +9,16 @@ under --root_dir.  Defaults follow the paper's HalfCheetah set-up
 (appendix F: SAC defaults, model hidden size 64, K = 1).
 """
 
-from absl import app
+from omd_tf import console  # First: quiets TensorFlow before it loads.
+
+from absl import flags  # pylint: disable=g-bad-import-order
 
 from omd_tf.training import cli
 from omd_tf.training import sac
 
 cli.define_flags(sac.make_trainer, sac.FLAG_HELP)
+flags.adopt_module_key_flags(cli)
+flags.adopt_module_key_flags(console)
 
 if __name__ == "__main__":
-    app.run(cli.main_for(sac.make_trainer))
+    console.run(cli.main_for(sac.make_trainer))

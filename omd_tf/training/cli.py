@@ -1,15 +1,16 @@
 """absl flags and `main` for the training binaries, derived from `make_trainer`.
 
 Each keyword argument of a ``make_trainer(root_dir, **kwargs)`` becomes a flag
-of the same name, type and default; ``--root_dir`` is required.  A bad value
+of the same name, type and default (a None default: unset, of the type T of
+its ``Optional[T]`` annotation); ``--root_dir`` is required.  A bad value
 is reported as a usage error naming its flag, before anything is written.
 """
 
 import inspect
+import typing
 
 from absl import app
 from absl import flags
-from absl import logging
 
 from omd_tf.training import checks
 from omd_tf.training import loop
@@ -49,6 +50,13 @@ def default_arguments(make_trainer):
     }
 
 
+def _flag_type(parameter):
+    if parameter.default is not None:
+        return type(parameter.default)
+    (flag_type,) = set(typing.get_args(parameter.annotation)) - {type(None)}
+    return flag_type
+
+
 def define_flags(make_trainer, help_texts):
     """Defines --root_dir and one flag per keyword of ``make_trainer``.
 
@@ -61,8 +69,10 @@ def define_flags(make_trainer, help_texts):
     if missing:
         raise ValueError(f"`help_texts` lacks help for {sorted(missing)}.")
     flags.DEFINE_string("root_dir", None, "Output directory (resumes if it exists).")
+    parameters = inspect.signature(make_trainer).parameters
     for name, default in defaults.items():
-        _DEFINE_BY_TYPE[type(default)](name, default, help_texts[name])
+        flag_type = _flag_type(parameters[name])
+        _DEFINE_BY_TYPE[flag_type](name, default, help_texts[name])
     flags.mark_flag_as_required("root_dir")
 
 
@@ -77,16 +87,21 @@ def trainer_from_flags(make_trainer):
 
 
 def main_for(make_trainer):
-    """The absl ``main``: build the trainer from the flags, run, report."""
+    """The absl ``main``: build the trainer from the flags, run, report.
+
+    A run whose ``--root_dir`` holds a complete run does nothing and says so.
+    """
 
     def main(argv):
         if len(argv) > 1:
             raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-        logging.set_verbosity(logging.INFO)
-        final_return = loop.run_and_close(trainer_from_flags(make_trainer))
+        trainer = trainer_from_flags(make_trainer)
+        complete = trainer.final_return() is not None
+        final_return = loop.run_and_close(trainer)
+        status = "complete, nothing to do" if complete else "finished"
         print(
-            f"final mean eval return {final_return:.1f}; "
-            f"outputs in {flags.FLAGS.root_dir}"
+            f"run {status}: final mean eval return {final_return:.1f} at "
+            f"{trainer.env_steps} env steps; outputs in {flags.FLAGS.root_dir}"
         )
 
     return main

@@ -21,7 +21,7 @@ class Evaluator:
     end".  Each call appends a row (env_steps, average_return,
     average_episode_length) to ``csv_path`` and writes the scalars
     ``Metrics/AverageReturn`` and ``Metrics/AverageEpisodeLength``
-    (step = env steps) to ``summary_dir``.
+    (step = env steps) to ``summary_dir``, every call.
     """
 
     def __init__(self, env, policy, num_episodes, csv_path, summary_dir):
@@ -80,7 +80,9 @@ class Evaluator:
         average_length = float(tf.reduce_mean(lengths))
         if self._writer is None:
             self._writer = tf.summary.create_file_writer(self._summary_dir)
-        with self._writer.as_default():
+        # Recorded whatever `tf.summary.record_if` the caller's context sets
+        # (the training loop records train summaries only every N steps).
+        with self._writer.as_default(), tf.summary.record_if(True):
             tf.summary.scalar("Metrics/AverageReturn", average_return, step=env_steps)
             tf.summary.scalar(
                 "Metrics/AverageEpisodeLength", average_length, step=env_steps
@@ -102,5 +104,7 @@ class Evaluator:
         with open(self._csv_path, newline="") as f:
             rows = list(csv.reader(f))
         kept = [rows[0]] + [r for r in rows[1:] if int(r[0]) <= env_steps]
+        if len(kept) == len(rows):
+            return
         with open(self._csv_path, "w", newline="") as f:
             csv.writer(f).writerows(kept)

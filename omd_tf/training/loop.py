@@ -1,9 +1,10 @@
 """Collect / train / evaluate loop for any TF-Agents agent, with resume and export."""
 
 import inspect
+import logging
 import os
+import shutil
 
-from absl import logging
 import tensorflow as tf
 from tf_agents.drivers import dynamic_step_driver
 from tf_agents.metrics import tf_metrics
@@ -17,6 +18,8 @@ from omd_tf.training import environments
 from omd_tf.training import evaluation
 from omd_tf.training import progress
 from omd_tf.training import run_flags
+
+_LOG = logging.getLogger(__name__)
 
 CHECKPOINT_DIR = "checkpoints"
 POLICY_DIR = "policy"
@@ -74,6 +77,7 @@ class Trainer:
         summary_interval=1000,
         eval_policy=None,
         flags=None,
+        callbacks=(),
     ):
         """Args:
         agent: an initialised `TFAgent` with a fixed `train_sequence_length`
@@ -84,7 +88,9 @@ class Trainer:
         root_dir: output directory (see the class docstring).
         num_env_steps: total env steps, initial random ones included.
         init_steps: uniformly random env steps before training starts.
-        batch_size: trajectories per train batch.
+        batch_size: trajectories per train batch; an agent with a
+          ``batches_per_train`` attribute (e.g. `OmdSoftQAgent`) gets that
+          many batches per train call, concatenated.
         eval_interval: env steps between evaluations.
         num_eval_episodes: episodes per evaluation.
         replay_capacity: transitions the replay buffer keeps.
@@ -95,6 +101,9 @@ class Trainer:
         flags: {name: value} of the arguments this run was made with,
           written to ``root_dir/flags.json`` when `run` starts (see
           `run_flags`); None writes nothing.
+        callbacks: objects with ``on_train_begin(trainer)`` and
+          ``on_train_end(trainer)``, called when `run` starts (after
+          flags.json) and after the export.
         """
         self._agent = agent
         self._train_env = train_env
@@ -107,8 +116,9 @@ class Trainer:
         self._summary_interval = summary_interval
         self._eval_policy = agent.policy if eval_policy is None else eval_policy
         self._flags = flags
+        self._callbacks = tuple(callbacks)
 
-        self._batch_size = batch_size
+        self._batch_size = batch_size * getattr(agent, "batches_per_train", 1)
         self.replay_buffer = tf_uniform_replay_buffer.TFUniformReplayBuffer(
             agent.collect_data_spec,
             batch_size=train_env.batch_size,
@@ -216,11 +226,51 @@ class Trainer:
                 os.path.basename(os.path.normpath(self._root_dir)),
             )
 
-    def run(self):
-        """Trains up to ``num_env_steps`` env steps; returns the last eval return."""
-        if self._flags is not None:
-            run_flags.write(self._root_dir, self._flags)
+    def final_return(self):
+        """The eval return recorded at the end of a complete run, else None.
+
+        A run is complete when its checkpoint is at ``num_env_steps`` or
+        later, its eval CSV has a row at that step and its policy has been
+        exported.
+        """
         step = self.env_steps
+        if step < self._num_env_steps or not tf.saved_model.contains_saved_model(
+            os.path.join(self._root_dir, POLICY_DIR)
+        ):
+            return None
+        return self._recorded_returns().get(step)
+
+    def _recorded_returns(self):
+        try:
+            return curves.read(self._root_dir)
+        except FileNotFoundError:
+            return {}
+
+    def _export(self):
+        """Exports the eval policy to ``root_dir/policy`` (whole or not at all)."""
+        path = os.path.join(self._root_dir, POLICY_DIR)
+        partial = path + ".partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        policy_saver.PolicySaver(
+            self._eval_policy, train_step=self._agent.train_step_counter
+        ).save(partial)
+        shutil.rmtree(path, ignore_errors=True)
+        os.rename(partial, path)
+
+    def run(self):
+        """Trains up to ``num_env_steps`` env steps; returns the last eval return.
+
+        A complete run (`final_return`) is left as it is: nothing is trained,
+        evaluated or written, and its recorded final return is returned.
+        """
+        final_return = self.final_return()
+        if final_return is not None:
+            return final_return
+        step = self.env_steps
+        if self._flags is not None:
+            run_flags.record(self._root_dir, self._flags, step or None)
+        for callback in self._callbacks:
+            callback.on_train_begin(self)
         report = progress.Progress(step, self._num_env_steps)
         time_step = self._train_env.reset()
         init_steps = min(self._init_steps, self._num_env_steps)
@@ -245,16 +295,20 @@ class Trainer:
                 step = stop
                 if step % self._eval_interval == 0:
                     eval_return, evaluated_at = self._evaluate(step), step
-                    logging.info("%s", report.line(step, eval_return))
+                    _LOG.info("%s", report.line(step, eval_return))
                 if step % self._checkpoint_interval == 0:
                     self._save()
         if evaluated_at != step:
-            eval_return = self._evaluate(step)
-            logging.info("%s", report.line(step, eval_return))
+            # A run stopped between its last checkpoint and its export has
+            # its final evaluation in the CSV already.
+            eval_return = self._recorded_returns().get(step)
+            if eval_return is None:
+                eval_return = self._evaluate(step)
+                _LOG.info("%s", report.line(step, eval_return))
         self._save()
-        policy_saver.PolicySaver(
-            self._eval_policy, train_step=self._agent.train_step_counter
-        ).save(os.path.join(self._root_dir, POLICY_DIR))
+        self._export()
+        for callback in self._callbacks:
+            callback.on_train_end(self)
         return eval_return
 
 
@@ -267,7 +321,7 @@ def agent_arguments(make_agent, args):
     }
 
 
-def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None):
+def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None, callbacks=()):
     """The `Trainer` that a training binary's checked arguments describe.
 
     Refuses to resume a checkpointed run started with other flags
@@ -285,6 +339,7 @@ def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None):
       discrete: whether the agent needs discrete actions.
       eval_policy_fn: agent -> the policy to evaluate and export; default
         the agent's ``policy``.
+      callbacks: the `Trainer`'s callbacks.
 
     Raises:
       checks.ConfigError: for flags that differ from those of the
@@ -317,6 +372,7 @@ def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None):
         args["root_dir"],
         eval_policy=eval_policy_fn(agent) if eval_policy_fn else None,
         flags=args,
+        callbacks=callbacks,
         **{name: args[name] for name in TRAINER_ARGUMENTS},
     )
 

@@ -1,9 +1,11 @@
 """The flags a run was started with, kept in its root_dir: a resume cannot mix settings.
 
-`Trainer.run` writes ``root_dir/flags.json``; `loop.trainer_for` refuses to
-resume a checkpointed run with flags that change what is learned.
+`Trainer.run` writes ``root_dir/flags.json`` when a run starts and appends one
+line per resume to ``root_dir/resume_history.jsonl``; `loop.trainer_for`
+refuses to resume a checkpointed run with flags that change what is learned.
 """
 
+import datetime
 import json
 import os
 
@@ -12,6 +14,7 @@ import tensorflow as tf
 from omd_tf.training import checks
 
 FILE = "flags.json"
+HISTORY_FILE = "resume_history.jsonl"
 # Flags a resumed run may change: how long it runs and how it is evaluated,
 # checkpointed and compiled, not what it learns.
 CHANGEABLE_ON_RESUME = (
@@ -47,6 +50,31 @@ def write(root_dir, args):
     with tf.io.gfile.GFile(partial, "w") as f:
         json.dump(_recorded(args), f, indent=1, sort_keys=True)
     tf.io.gfile.rename(partial, _path(root_dir), overwrite=True)
+
+
+def record(root_dir, args, resumed_at):
+    """Records how the run in ``root_dir`` starts now.
+
+    A run that starts from scratch (``resumed_at`` None) writes ``args`` to
+    flags.json.  A resumed run keeps flags.json, the flags it was started
+    with, and appends one JSON line to resume_history.jsonl:
+    ``{"time": UTC ISO 8601, "env_steps": resumed_at, "changed": {flag: value}}``
+    with the flags whose value differs from flags.json.
+    """
+    started = read(root_dir)
+    if resumed_at is None or started is None:
+        write(root_dir, args)
+        return
+    now = _recorded(args)
+    entry = {
+        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "env_steps": resumed_at,
+        "changed": {
+            name: value for name, value in now.items() if started.get(name) != value
+        },
+    }
+    with tf.io.gfile.GFile(os.path.join(root_dir, HISTORY_FILE), "a") as f:
+        f.write(json.dumps(entry, sort_keys=True) + "\n")
 
 
 def check_resume(root_dir, args, has_checkpoint):

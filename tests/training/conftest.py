@@ -80,18 +80,18 @@ def exported_actions(tmp_path):
 
 @pytest.fixture
 def run_binary():
-    """``run_binary(name, *flags)``: `CompletedProcess` of ``bin/<name>``.
+    """``run_binary(name, *flags, cwd=REPO)``: `CompletedProcess` of ``bin/<name>``.
 
-    Runs from the repository root with this interpreter; stdout and stderr
-    are captured as text.
+    Runs in ``cwd`` (default the repository root) with this interpreter;
+    stdout and stderr are captured as text.
     """
 
-    def run(name, *flags):
+    def run(name, *flags, cwd=REPO):
         return subprocess.run(
             [sys.executable, os.path.join(REPO, "bin", name), *flags],
             capture_output=True,
             text=True,
-            cwd=REPO,
+            cwd=cwd,
         )
 
     return run
