@@ -1,9 +1,11 @@
 """Networks of the OMD agents: Q / value MLPs and the dynamics-reward model."""
 
 from omd_tf.networks.mlp import ACTIVATIONS
+from omd_tf.networks.mlp import INITIALIZERS
 from omd_tf.networks.mlp import check_hidden_dim
 from omd_tf.networks.mlp import mlp_layers
 from omd_tf.networks.mlp import num_discrete_actions
 from omd_tf.networks.mlp import q_network
 from omd_tf.networks.mlp import value_network
+from omd_tf.networks.mlp import vep_value_networks
 from omd_tf.networks.model_network import ModelNetwork

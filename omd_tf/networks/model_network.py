@@ -37,6 +37,7 @@ class ModelNetwork(network.Network):
         hidden_dim=32,
         predict_delta=False,
         activation="relu",
+        initializer="glorot",
         name="ModelNetwork",
     ):
         """Args:
@@ -46,6 +47,8 @@ class ModelNetwork(network.Network):
         hidden_dim: width of both hidden layers of both MLPs (positive int).
         predict_delta: predict s' - s instead of s'.
         activation: hidden-layer activation, one of `mlp.ACTIVATIONS`.
+        initializer: kernel initialisation, one of `mlp.INITIALIZERS` (see
+          `mlp.kernel_initializers`; 'orthogonal' starts both outputs near 0).
         name: network name.
         """
         super().__init__(
@@ -71,12 +74,19 @@ class ModelNetwork(network.Network):
                 hidden_dim,
                 observation_spec.shape[0],
                 name="dynamics",
+                initializer=initializer,
                 activation=activation,
             ),
             name="dynamics",
         )
         self._reward = tf.keras.Sequential(
-            mlp.mlp_layers(hidden_dim, 1, name="reward", activation=activation),
+            mlp.mlp_layers(
+                hidden_dim,
+                1,
+                name="reward",
+                initializer=initializer,
+                activation=activation,
+            ),
             name="reward",
         )
 
@@ -124,3 +134,23 @@ class ModelNetwork(network.Network):
                 live = tf.cast(tf.not_equal(slope, 0.0), tf.float32)
                 fractions[layer.name] = tf.reduce_mean(live, axis=0)
         return fractions
+
+    def alive_mlps(self, inputs):
+        """{"dynamics": bool, "reward": bool}: whether each MLP is alive on ``inputs``.
+
+        An MLP is alive when every hidden layer has a unit that is live (see
+        `live_unit_fractions`) on at least one input.  A dead MLP (some
+        hidden layer without a live unit) predicts the same for every input
+        of the batch, and no gradient reaches its hidden layers.
+
+        Args:
+          inputs: (observations [B, D], actions [B] or [B, A]).
+        """
+        fractions = self.live_unit_fractions(inputs)
+        return {
+            mlp_model.name: all(
+                bool(tf.reduce_any(fractions[layer.name] > 0.0))
+                for layer in mlp_model.layers[:-1]
+            )
+            for mlp_model in (self._dynamics, self._reward)
+        }

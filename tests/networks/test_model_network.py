@@ -114,3 +114,38 @@ def test_bad_arguments_are_named():
         networks.ModelNetwork(tensor_spec.TensorSpec([2, 2], tf.float32), DISCRETE)
     with pytest.raises(ValueError, match="`action_spec`"):
         networks.ModelNetwork(OBS, tensor_spec.TensorSpec([2, 2], tf.float32))
+
+
+def test_alive_mlps_of_a_constructed_dead_model():
+    """Second-layer weight −1 after a ReLU with zero bias: dead on any input."""
+    observation = tf.random.normal([256, 4], seed=3)
+    action = tf.cast(tf.range(256) % 2, tf.int64)
+    dead = _dead_relu_width_one("relu")
+    assert dead.alive_mlps((observation, action)) == {
+        "dynamics": False,
+        "reward": False,
+    }
+    for v in dead.trainable_variables:
+        if "reward_hidden1/kernel" in v.name:
+            v.assign(tf.ones_like(v))
+    assert dead.alive_mlps((observation, action)) == {
+        "dynamics": False,
+        "reward": True,
+    }
+    swish = _dead_relu_width_one("swish")
+    assert swish.alive_mlps((observation, action)) == {
+        "dynamics": True,
+        "reward": True,
+    }
+
+
+@pytest.mark.parametrize("initializer", networks.INITIALIZERS)
+def test_fresh_width_32_model_is_alive(initializer):
+    model = networks.ModelNetwork(OBS, DISCRETE, initializer=initializer)
+    model.create_variables()
+    observation = tf.random.normal([256, 4], seed=4)
+    action = tf.cast(tf.range(256) % 2, tf.int64)
+    assert model.alive_mlps((observation, action)) == {
+        "dynamics": True,
+        "reward": True,
+    }
