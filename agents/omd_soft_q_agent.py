@@ -5,7 +5,8 @@ Implements the discrete-action agent of
   "Control-Oriented Model-Based Reinforcement Learning with Implicit
   Differentiation", Nikishin et al., AAAI 2022 (section 6, algorithm 1).
 
-Per `train(experience)` call, on one sampled batch:
+Per `train(experience)` call, on one sampled batch (``update_order='q_first'``,
+the default):
 
 1. K warm-started inner steps on the Q networks w:
    L(θ, w) = ½ Σ_j E[(Q_j(s, a) − (r_θ + γ·discount·V̄(s'_θ)))²]    (eq. 10)
@@ -16,6 +17,10 @@ Per `train(experience)` call, on one sampled batch:
    gradient of L_true(w), the same loss on the real (r, s') (eq. 11), through
    eq. (13); 'mle' the squared error of next observation and reward; 'vep'
    the value-equivalence loss with 5 fixed random value networks.
+
+With ``update_order='model_first'`` (MLE / VEP only) the order is reversed:
+the model steps on one batch, then the K Q steps use the updated model's
+predictions on a second, fresh batch, as the paper's reference code does.
 
 In every variant Q learns only from model outputs.
 """
@@ -32,7 +37,7 @@ from agents import model_learning
 from agents import soft_q_policy
 from omd_tf import networks
 
-NUM_VEP_VALUE_NETWORKS = 5
+UPDATE_ORDERS = ("q_first", "model_first")
 
 OmdSoftQLossInfo = model_learning.namedtuple_with_model_fields(
     "OmdSoftQLossInfo", ("q_loss", "mean_q", "policy_entropy")
@@ -51,14 +56,28 @@ model_reward_mse: squared error of g_θ(s, a) against the real reward, before
 """
 
 
+def _halves(nest):
+    """(first half, second half) of every tensor of ``nest`` along axis 0."""
+    halves = [tf.split(t, 2) for t in tf.nest.flatten(nest)]
+    return tuple(
+        tf.nest.pack_sequence_as(nest, [h[i] for h in halves]) for i in range(2)
+    )
+
+
 class OmdSoftQAgent(tf_agent.TFAgent):
     """Model-based soft double-Q agent for discrete actions (OMD / MLE / VEP).
 
     A drop-in replacement for `DqnAgent`: `train_sequence_length` is 2, it
-    trains on `Trajectory` batches [B, 2] sampled from a replay buffer, and
-    boundary transitions (LAST -> FIRST) are masked.  One `train` call does
-    K inner Q steps and one model step on the same batch in one traced
-    `tf.function`, whose update part is optionally XLA-compiled.
+    trains on `Trajectory` batches [B, 2] sampled from a replay buffer
+    ([2B, 2], two batches, with ``update_order='model_first'``; see
+    `batches_per_train`), and boundary transitions (LAST -> FIRST) are
+    masked.  One `train` call does K inner Q steps and one model step in one
+    traced `tf.function`, whose update part is optionally XLA-compiled.
+
+    The options ``reset_q_optimizer`` and ``update_order='model_first'`` (and
+    `omd_tf.networks`' 'orthogonal' initialiser and a Q lr of 3e-4) are the
+    choices of the paper's public reference code; see
+    `omd_tf.training.protocol`.
     """
 
     def __init__(
@@ -73,6 +92,8 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         q_network_2=None,
         value_networks=None,
         inner_steps=1,
+        reset_q_optimizer=False,
+        update_order="q_first",
         inverse="identity",
         inverse_options=None,
         alpha=0.01,
@@ -99,9 +120,27 @@ class OmdSoftQAgent(tf_agent.TFAgent):
           q_network_2: second Q network; defaults to a copy of `q_network`
             made before its variables exist (independent initial weights).
           value_networks: VEP's fixed value networks observation [B, D] ->
-            [B]; defaults to 5 random `omd_tf.networks.value_network`s.
-            Only used with model_loss='vep'; never trained.
+            [B]; defaults to `omd_tf.networks.vep_value_networks`.  Only
+            used with model_loss='vep'; never trained.
           inner_steps: K, inner Q steps per train call (positive int).
+          reset_q_optimizer: set every variable of ``q_optimizer`` (step
+            count and moments) to zero before the K inner steps of every
+            train call.  An oddity of the paper's reference code
+            (``warm_opt=False``, its default), not the paper's method: with
+            Adam every update's first inner step is then Adam's first step,
+            Δw = −lr·g/(|g| + ε/√(1 − β₂)) ≈ −lr·sign(g), a sign-gradient step
+            of fixed size lr for every weight whose gradient g is not 0
+            (Keras' ε = 1e-7 shrinks only steps with |g| ≲ 3e-6; optax's
+            ε = 1e-8 of the reference code, added after bias correction,
+            only those with |g| ≲ 1e-8).  Steps 2..K of an update continue
+            from that fresh state.  The optimiser is built on the Q
+            variables here, so that the reset is part of the compiled update.
+          update_order: 'q_first' (K Q steps, then the model step, on one
+            batch) or 'model_first' (model_loss 'mle' / 'vep' only: the
+            model steps on the first half of ``experience``, then the Q
+            steps use the updated model's predictions on the second half,
+            like the reference code's MLE and VEP agents, which sample a
+            fresh batch for the Q step).
           inverse: 'identity' (eq. 13), 'cg' or 'normal_cg' (the inverse
             Hessian of L(θ, w) applied iteratively) for the OMD gradient.
           inverse_options: dict of ridge, max_iter, tol for 'cg'/'normal_cg';
@@ -133,6 +172,15 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             )
         if not 0 <= gamma <= 1:
             raise ValueError(f"`gamma` must be in [0, 1], got {gamma!r}.")
+        if update_order not in UPDATE_ORDERS:
+            raise ValueError(
+                f"`update_order` must be one of {UPDATE_ORDERS}, got {update_order!r}."
+            )
+        if update_order == "model_first" and model_loss == "omd":
+            raise ValueError(
+                "`update_order` must be 'q_first' for model_loss='omd' (its model "
+                "gradient needs the Q steps first)."
+            )
         action_spec = tensor_spec.from_spec(action_spec)
         num_actions = networks.num_discrete_actions(action_spec)
         observation_spec = time_step_spec.observation
@@ -153,11 +201,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         self._value_networks = ()
         if model_loss == "vep":
             self._value_networks = tuple(
-                value_networks
-                or [
-                    networks.value_network(observation_spec, name=f"VepValue{i}")
-                    for i in range(NUM_VEP_VALUE_NETWORKS)
-                ]
+                value_networks or networks.vep_value_networks(observation_spec)
             )
             for net in self._value_networks:
                 net.create_variables(observation_spec)
@@ -177,6 +221,10 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         self._model_network = model_network
         self._model_optimizer = model_optimizer
         self._q_optimizer = q_optimizer
+        self._reset_q_optimizer = reset_q_optimizer
+        if reset_q_optimizer:
+            q_optimizer.build(self.q_variables)
+        self._update_order = update_order
         self._alpha = alpha
         self._gamma = gamma
         self._tau = target_update_tau
@@ -224,6 +272,15 @@ class OmdSoftQAgent(tf_agent.TFAgent):
     def value_networks(self):
         """VEP's fixed random value networks (empty unless model_loss='vep')."""
         return self._value_networks
+
+    @property
+    def batches_per_train(self):
+        """Batches of B transitions that one `train` call takes, as [n·B, 2].
+
+        2 with ``update_order='model_first'`` (model batch, then Q batch),
+        else 1; `omd_tf.training.loop.Trainer` samples that many.
+        """
+        return 2 if self._update_order == "model_first" else 1
 
     @property
     def q_variables(self):
@@ -305,14 +362,23 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         self._update_targets(self._tau)
         return loss, q_mean
 
-    def _update(self, batch, weight):
-        """K inner Q steps on model outputs, then one model step."""
-        predictions = tf.nest.map_structure(
+    def _predictions(self, batch):
+        return tf.nest.map_structure(
             tf.stop_gradient, self._model_learning.predict(batch)
         )
+
+    def _q_steps(self, batch, weight, predictions):
+        """The K inner Q steps on ``predictions``; (loss, Q̄ [B, A]) of the last."""
+        if self._reset_q_optimizer:
+            for variable in self._q_optimizer.variables:
+                variable.assign(tf.zeros_like(variable))
         for _ in range(self._model_learning.inner_steps):
             q_loss, q_mean = self._q_step(batch, weight, *predictions)
-        model_info = self._model_learning.apply(
+        return q_loss, q_mean
+
+    def _model_step(self, batch, weight, predictions):
+        """One model step on ``batch``; ``predictions`` are the model's before it."""
+        return self._model_learning.apply(
             batch,
             *self._model_learning.model_gradients(
                 true_loss_fn=lambda: self.true_td_loss(batch, weight),
@@ -322,6 +388,19 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             ),
             predictions=predictions,
         )
+
+    def _update(self, batch, weight):
+        """K inner Q steps on model outputs and one model step, in ``update_order``."""
+        if self._update_order == "model_first":
+            (model_batch, model_weight), (batch, weight) = _halves((batch, weight))
+            model_info = self._model_step(
+                model_batch, model_weight, self._predictions(model_batch)
+            )
+            q_loss, q_mean = self._q_steps(batch, weight, self._predictions(batch))
+        else:
+            predictions = self._predictions(batch)
+            q_loss, q_mean = self._q_steps(batch, weight, predictions)
+            model_info = self._model_step(batch, weight, predictions)
         log_policy = tf.nn.log_softmax(q_mean / self._alpha)
         entropy = -tf.reduce_sum(tf.exp(log_policy) * log_policy, axis=-1)
         return OmdSoftQLossInfo(

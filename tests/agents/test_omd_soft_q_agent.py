@@ -113,9 +113,12 @@ def test_train_step_traces_once(cartpole, experience, make_agent):
     assert agent._train_fn.experimental_get_tracing_count() == 1
 
 
-def test_xla_update_matches_the_plain_graph(cartpole, experience, make_agent):
-    plain = make_agent(cartpole, jit_compile=False)
-    compiled = make_agent(cartpole, jit_compile=True)
+@pytest.mark.parametrize(
+    "options", [dict(), dict(model_loss="mle", update_order="model_first")]
+)
+def test_xla_update_matches_the_plain_graph(cartpole, experience, make_agent, options):
+    plain = make_agent(cartpole, jit_compile=False, **options)
+    compiled = make_agent(cartpole, jit_compile=True, **options)
     _assign(_all_variables(compiled), _values(_all_variables(plain)))
     for _ in range(2):
         plain_info = plain.train(experience)
@@ -341,6 +344,10 @@ def test_bad_arguments_are_named(cartpole, make_agent):
         make_agent(cartpole, alpha=0.0)
     with pytest.raises(ValueError, match="`gamma`"):
         make_agent(cartpole, gamma=1.5)
+    with pytest.raises(ValueError, match="`update_order`"):
+        make_agent(cartpole, "mle", update_order="q_last")
+    with pytest.raises(ValueError, match="`update_order`"):
+        make_agent(cartpole, "omd", update_order="model_first")
     observation_spec = cartpole.time_step_spec().observation
     continuous = tensor_spec.BoundedTensorSpec([1], tf.float32, -1.0, 1.0)
     with pytest.raises(ValueError, match="discrete"):
@@ -352,3 +359,108 @@ def test_bad_arguments_are_named(cartpole, make_agent):
             tf.keras.optimizers.Adam(),
             tf.keras.optimizers.Adam(),
         )
+
+
+@pytest.mark.parametrize("reset", [True, False])
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_reset_q_optimizer_makes_every_q_step_plus_or_minus_lr(
+    cartpole, experience, make_agent, reset, jit_compile
+):
+    """With the reset, every Q weight moves by −lr·sign(g) on a fixed batch.
+
+    Adam's first step is −lr·g/(|g| + ε/√(1−β₂)); ε = 1e-20 (Keras' default
+    1e-7 would shrink the steps of the weights with |g| ≲ 3e-3 by more than
+    the tolerance) makes it ∓lr for every g ≠ 0 and 0 for g = 0.  Tolerance
+    1e-3·lr, float32 rounding of w ± lr.  Without the reset, Adam's state
+    from three updates on other observations moves most weights otherwise.
+    """
+    lr = 3e-4
+    agent = make_agent(
+        cartpole,
+        "omd",
+        tf.keras.optimizers.Adam(lr, epsilon=1e-20),
+        reset_q_optimizer=reset,
+        jit_compile=jit_compile,
+    )
+    for _ in range(3):
+        agent.train(experience._replace(observation=-experience.observation))
+    with tf.GradientTape() as tape:
+        loss = _model_td_loss(agent, _transitions(experience))
+    grads = [g.numpy() for g in tape.gradient(loss, agent.q_variables)]
+    before = _values(agent.q_variables)
+    agent.train(experience)
+    steps = [w1 - w0 for w1, w0 in zip(_values(agent.q_variables), before)]
+    off = [np.abs(s + lr * np.sign(g)) > 1e-3 * lr for s, g in zip(steps, grads)]
+    assert sum(np.sum(g == 0) for g in grads) > 0  # Dead Q units: steps of 0.
+    off_fraction = sum(np.sum(o) for o in off) / sum(o.size for o in off)
+    if reset:
+        assert off_fraction == 0
+    else:
+        assert off_fraction > 0.5
+
+
+def _model_loss(agent, t, model_loss):
+    """MLE or VEP loss on the current θ: masked mean of (r_θ − r)² plus
+    ‖f_θ(s, a) − s'‖² (MLE) or Σ_k (V_k(s') − V_k(f_θ(s, a)))² (VEP)."""
+    next_obs, reward = agent.model_network((t.observation, t.action))[0]
+    error = tf.square(reward - t.reward)
+    if model_loss == "mle":
+        error += tf.reduce_sum(tf.square(next_obs - t.next_observation), -1)
+    for net in agent.value_networks:
+        error += tf.square(net(t.next_observation)[0] - net(next_obs)[0])
+    return tf.reduce_sum(t.mask * error) / tf.reduce_sum(t.mask)
+
+
+def _q_step_weights(agent, t, theta, w0, w_bar0, q_lr):
+    """w0 − q_lr·∂L(θ, w0)/∂w on transitions ``t``, written out by hand."""
+    _assign(agent.model_network.trainable_variables, theta)
+    _assign(agent.q_variables, w0)
+    _assign(_target_variables(agent), w_bar0)
+    with tf.GradientTape() as tape:
+        loss = _model_td_loss(agent, t)
+    grads = tape.gradient(loss, agent.q_variables)
+    return [w - q_lr * g for w, g in zip(w0, grads)]
+
+
+@pytest.mark.parametrize("model_loss", ["mle", "vep"])
+def test_model_first_steps_q_on_the_second_batch_with_the_updated_model(
+    cartpole, replay_buffer, experience, model_loss, make_agent
+):
+    """[model batch; Q batch]: θ1 from the model batch, then w1 from θ1 on the Q batch.
+
+    SGD, so that each step is a plain gradient step computed independently
+    here (tolerance rtol 1e-4, atol 1e-6, float32).  The Q step with the
+    model before its step, or on the model batch, gives other weights.
+    """
+    q_lr, model_lr = 0.05, 0.5
+    agent = make_agent(
+        cartpole, model_loss, _sgd(q_lr), _sgd(model_lr), update_order="model_first"
+    )
+    assert agent.batches_per_train == 2
+    dataset = replay_buffer.as_dataset(sample_batch_size=64, num_steps=2)
+    q_experience = next(
+        batch
+        for batch, _ in dataset
+        if not np.array_equal(batch.observation, experience.observation)
+    )
+    model_t, q_t = _transitions(experience), _transitions(q_experience)
+    w0, w_bar0 = _values(agent.q_variables), _values(_target_variables(agent))
+    theta0 = _values(agent.model_network.trainable_variables)
+    with tf.GradientTape() as tape:
+        loss = _model_loss(agent, model_t, model_loss)
+    model_grads = tape.gradient(loss, agent.model_network.trainable_variables)
+    theta1 = [t - model_lr * g for t, g in zip(theta0, model_grads)]
+
+    info = agent.train(
+        tf.nest.map_structure(lambda *t: tf.concat(t, 0), experience, q_experience)
+    )
+    w1 = _values(agent.q_variables)
+    _assert_all_close(
+        _values(agent.model_network.trainable_variables), theta1, rtol=1e-4, atol=1e-6
+    )
+    np.testing.assert_allclose(info.extra.model_loss, loss, rtol=1e-5)
+    expected = _q_step_weights(agent, q_t, theta1, w0, w_bar0, q_lr)
+    _assert_all_close(w1, expected, rtol=1e-4, atol=1e-6)
+    for theta, t in ((theta0, q_t), (theta1, model_t)):
+        other = _q_step_weights(agent, t, theta, w0, w_bar0, q_lr)
+        assert max(np.abs(a - b).max() for a, b in zip(other, expected)) > 1e-4
