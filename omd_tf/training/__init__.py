@@ -6,6 +6,8 @@ evaluation    eval episodes -> CSV + TensorBoard
 progress      progress line (env steps, eval return, steps/s, ETA)
 loop          `Trainer`: the agent-agnostic loop with checkpoints and export
 soft_q        `train_eval` / `make_trainer` for the soft-Q agents (OMD, MLE, VEP)
+protocol      soft_q's presets: this project's choices or the reference code's
+model_health  whether a run's model MLPs are alive at its start and end
 sac           `train_eval` / `make_trainer` for the SAC agents (OMD, MLE)
 compare       `compare`: agents side by side on one budget (the demo)
 curves        eval-return curves: read, mean ± standard error over seeds, plot

@@ -44,6 +44,11 @@ def in_interval(name, value, low, high, low_open=False):
         _fail(name, f"in {interval}", value)
 
 
+def boolean(name, value):
+    if not isinstance(value, bool):
+        _fail(name, "True or False", value)
+
+
 def one_of(name, value, choices):
     if value not in choices:
         _fail(name, f"one of {', '.join(choices)}", value)

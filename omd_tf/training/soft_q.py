@@ -1,13 +1,18 @@
 """`train_eval`: a soft-Q agent (OMD / MLE / VEP) on a discrete-action gymnasium env."""
 
+from typing import Optional
+
 import tensorflow as tf
 
 from agents import OmdSoftQAgent
 from agents import model_learning
+from agents import omd_soft_q_agent
 from omd_tf import networks
 from omd_tf.training import checks
 from omd_tf.training import cli
 from omd_tf.training import loop
+from omd_tf.training import model_health
+from omd_tf.training import protocol as protocols
 
 AGENTS = ("omd", "mle", "vep")
 
@@ -20,7 +25,10 @@ def make_agent(
     model_hidden_dim,
     model_activation,
     hidden_dim,
+    initializer,
     q_lr,
+    reset_q_optimizer,
+    update_order,
     model_lr,
     tau,
     alpha,
@@ -35,20 +43,34 @@ def make_agent(
 
     Two Q networks with two ReLU layers of ``hidden_dim`` units; the model's
     dynamics and reward MLPs have two hidden layers of ``model_hidden_dim``
-    units with ``model_activation``.
+    units with ``model_activation``; all kernels, VEP's value networks
+    included, start from ``initializer``.
     """
     observation_spec = time_step_spec.observation
     soft_q_agent = OmdSoftQAgent(
         time_step_spec,
         action_spec,
-        q_network=networks.q_network(observation_spec, action_spec, hidden_dim),
+        q_network=networks.q_network(
+            observation_spec, action_spec, hidden_dim, initializer=initializer
+        ),
         model_network=networks.ModelNetwork(
-            observation_spec, action_spec, model_hidden_dim, activation=model_activation
+            observation_spec,
+            action_spec,
+            model_hidden_dim,
+            activation=model_activation,
+            initializer=initializer,
         ),
         q_optimizer=tf.keras.optimizers.Adam(q_lr),
         model_optimizer=tf.keras.optimizers.Adam(model_lr),
         model_loss=agent,
+        value_networks=(
+            networks.vep_value_networks(observation_spec, initializer)
+            if agent == "vep"
+            else None
+        ),
         inner_steps=inner_steps,
+        reset_q_optimizer=reset_q_optimizer,
+        update_order=update_order,
         inverse=inverse,
         alpha=alpha,
         gamma=gamma,
@@ -62,7 +84,7 @@ def make_agent(
     return soft_q_agent
 
 
-def _check_numbers(args):
+def _check(args):
     checks.trainer_arguments(
         args,
         AGENTS,
@@ -70,19 +92,28 @@ def _check_numbers(args):
         learning_rates=("q_lr", "model_lr", "alpha"),
     )
     checks.in_interval("epsilon", args["epsilon"], 0, 1)
+    checks.boolean("reset_q_optimizer", args["reset_q_optimizer"])
+    checks.one_of("initializer", args["initializer"], networks.INITIALIZERS)
+    checks.one_of("update_order", args["update_order"], omd_soft_q_agent.UPDATE_ORDERS)
+    if args["agent"] == "omd" and args["update_order"] != "q_first":
+        raise checks.ConfigError("--update_order must be q_first for --agent=omd.")
 
 
 def make_trainer(
     root_dir,
     env="CartPole-v1",
     agent="omd",
+    protocol="default",
     model_hidden_dim=32,
     model_activation="relu",
     num_distractors=0,
     num_env_steps=200_000,
     init_steps=1000,
     batch_size=256,
-    q_lr=1e-3,
+    q_lr: Optional[float] = None,
+    reset_q_optimizer: Optional[bool] = None,
+    initializer: Optional[str] = None,
+    update_order: Optional[str] = None,
     model_lr=1e-3,
     tau=0.01,
     alpha=0.01,
@@ -107,12 +138,21 @@ def make_trainer(
     `checks.ConfigError` naming its flag.  A trainer made on the ``root_dir``
     of an earlier run resumes from its last checkpoint (see `loop.Trainer`
     for the outputs).  Seeds Python, NumPy and TensorFlow with ``seed``, the
-    envs as `environments.make_envs`.
+    envs as `environments.make_envs`.  The run also records whether the
+    model's MLPs are alive at its start and end (`model_health`).
+
+    ``protocol`` presets ``q_lr``, ``reset_q_optimizer``, ``initializer`` and
+    ``update_order``: 'default' (this project's choices) or 'reference' (the
+    paper's public code; see `protocol`).  Each of them left None takes the
+    preset's value; one passed explicitly overrides the preset.  The run
+    records the resolved values in flags.json.
 
     Args:
       root_dir: output directory.
       env: gymnasium id of an env with Box observations, Discrete actions.
       agent: 'omd' | 'mle' | 'vep', how the model is trained.
+      protocol: 'default' | 'reference', the preset of the four options
+        above.
       model_activation: hidden activation of the model's MLPs: 'relu' (the
         paper's) or 'swish' | 'elu' | 'tanh', which cannot die at width 1.
       model_hidden_dim: hidden width of the model's two MLPs.
@@ -121,6 +161,12 @@ def make_trainer(
       init_steps: uniformly random env steps before training.
       batch_size: transitions per train step.
       q_lr / model_lr: Adam learning rates of the Q networks / the model.
+      reset_q_optimizer: zero the Q optimiser's state before every update
+        (the reference code's OMD agent; see `agents.OmdSoftQAgent`).
+      initializer: 'glorot' | 'orthogonal' kernels of every network (see
+        `omd_tf.networks.mlp.kernel_initializers`).
+      update_order: 'q_first' | 'model_first' (MLE / VEP: model step, then
+        the Q step on a second batch, with the updated model).
       tau: Polyak coefficient of the target Q networks.
       alpha: soft-max temperature.
       gamma: discount.
@@ -136,9 +182,14 @@ def make_trainer(
       checkpoint_interval: env steps between checkpoints.
       jit_compile: XLA-compile the agent's update.
     """
-    args = dict(locals())
-    _check_numbers(args)
-    return loop.trainer_for(args, make_agent, discrete=True)
+    args = protocols.resolve(dict(locals()))
+    _check(args)
+    return loop.trainer_for(
+        args,
+        make_agent,
+        discrete=True,
+        callbacks=[model_health.AliveRecorder(root_dir)],
+    )
 
 
 # Help of the binary's flag for each `make_trainer` keyword (see `cli`).
@@ -146,7 +197,20 @@ FLAG_HELP = {
     **cli.SHARED_FLAG_HELP,
     "env": "Gymnasium id (discrete actions).",
     "agent": "How the model learns: omd | mle | vep.",
-    "q_lr": "Adam learning rate of the Q networks.",
+    "protocol": "default | reference (the paper's code): preset of "
+    + ", ".join(f"--{name}" for name in protocols.OPTIONS)
+    + "; a flag passed explicitly overrides it.",
+    "q_lr": protocols.help_text("q_lr", "Adam learning rate of the Q networks."),
+    "reset_q_optimizer": protocols.help_text(
+        "reset_q_optimizer", "Zero the Q Adam state before every update."
+    ),
+    "initializer": protocols.help_text(
+        "initializer", "Kernel init of all networks: glorot | orthogonal."
+    ),
+    "update_order": protocols.help_text(
+        "update_order", "q_first | model_first (MLE/VEP: model step, then Q on a "
+        "fresh batch)."
+    ),
     "tau": "Polyak coefficient of the target networks.",
     "alpha": "Soft-max temperature.",
     "epsilon": "Probability of a random collect action.",

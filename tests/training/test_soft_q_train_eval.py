@@ -10,6 +10,8 @@ from tf_agents.trajectories import time_step as ts
 from omd_tf import training
 from omd_tf.training import curves
 from omd_tf.training import loop
+from omd_tf.training import model_health
+from omd_tf.training import protocol
 from omd_tf.training import run_flags
 
 TINY = dict(
@@ -36,6 +38,12 @@ TINY = dict(
         (dict(q_lr=-1e-3), "--q_lr"),
         (dict(inverse="lu"), "--inverse"),
         (dict(num_distractors=-1), "--num_distractors"),
+        (dict(protocol="paper"), "--protocol"),
+        (dict(reset_q_optimizer="yes"), "--reset_q_optimizer"),
+        (dict(initializer="he"), "--initializer"),
+        (dict(agent="mle", update_order="q_last"), "--update_order"),
+        (dict(agent="omd", update_order="model_first"), "--update_order"),
+        (dict(protocol="reference", q_lr=0.0), "--q_lr"),
     ],
 )
 def test_bad_input_fails_before_writing_anything(tmp_path, kwargs, flag):
@@ -128,6 +136,39 @@ def test_run_records_flags_and_refuses_to_resume_with_others(tmp_path):
     )
     assert resumed.env_steps == 400
     resumed.close()
+
+
+def test_reference_mle_run_records_resolved_flags_and_alive_flags(tmp_path):
+    """Two batches per train call; flags.json holds the preset's values."""
+    root = str(tmp_path / "run")
+    args = dict(agent="mle", **TINY)
+    trainer = training.make_trainer(
+        root, protocol="reference", num_env_steps=400, **args
+    )
+    agent, batch_sizes = trainer.agent, []
+
+    def train(experience):
+        batch_sizes.append(experience.observation.shape[0])
+        return type(agent).train(agent, experience)
+
+    agent.train = train
+    loop.run_and_close(trainer)
+    assert batch_sizes == [2 * TINY["batch_size"]]  # Traced once.
+    recorded = run_flags.read(root)
+    preset = protocol.values("reference", "mle")
+    assert {name: recorded[name] for name in protocol.OPTIONS} == preset
+    alive = model_health.read(root)
+    assert alive["init"]["env_steps"] == 0 and alive["final"]["env_steps"] == 400
+    assert set(alive["final"]) == {"env_steps", "dynamics", "reward"}
+
+    # The same resolved values resume; another protocol's do not.
+    training.make_trainer(
+        root, protocol="reference", num_env_steps=600, q_lr=3e-4, **args
+    ).close()
+    with pytest.raises(
+        training.ConfigError, match=r"--initializer=glorot \(the run: orthogonal\)"
+    ):
+        training.make_trainer(root, num_env_steps=600, **args)
 
 
 def test_flags_of_a_run_without_checkpoint_can_change(tmp_path):
