@@ -7,6 +7,8 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= runs/demo
+# Env steps per agent of `make demo`; empty: bin/demo.py's default.
+STEPS  ?=
 
 .PHONY: demo test bench lock check-python clean
 
@@ -25,7 +27,7 @@ $(STAMP): setup.py constraints.txt | check-python
 	@touch $(STAMP)
 
 demo: check-python $(STAMP)
-	$(VPY) bin/demo.py --out_dir=$(OUT)
+	$(VPY) bin/demo.py --out_dir=$(OUT) $(if $(STEPS),--num_env_steps=$(STEPS))
 
 test: check-python $(STAMP)
 	$(VPY) -m pytest -q tests

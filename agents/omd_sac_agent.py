@@ -243,22 +243,32 @@ class OmdSacAgent(sac_agent.SacAgent):
             *self.model_gradients(batch, seed, critic_weights),
             predictions=self._model_learning.predict(batch),
         )
-        with tf.name_scope("Losses"):
-            for name, value in (
-                ("critic_loss", critic_loss),
-                ("actor_loss", actor_loss),
-                ("alpha_loss", alpha_loss),
-            ):
-                tf.compat.v2.summary.scalar(
-                    name=name, data=value, step=self.train_step_counter
-                )
-        self.train_step_counter.assign_add(1)
         extra = OmdSacLossInfo(
             critic_loss=critic_loss,
             actor_loss=actor_loss,
             alpha_loss=alpha_loss,
             **model_info._asdict(),
         )
+        if self.summaries_enabled:
+            common.summarize_scalar_dict(
+                {
+                    "critic_loss": critic_loss,
+                    "actor_loss": actor_loss,
+                    "alpha_loss": alpha_loss,
+                    "model_loss": model_info.model_loss,
+                },
+                step=self.train_step_counter,
+                name_scope="Losses/",
+            )
+            common.summarize_scalar_dict(
+                {
+                    "model_next_obs_mse": model_info.model_next_obs_mse,
+                    "model_reward_mse": model_info.model_reward_mse,
+                },
+                step=self.train_step_counter,
+                name_scope="Diagnostics/",
+            )
+        self.train_step_counter.assign_add(1)
         return tf_agent.LossInfo(
             loss=critic_loss + actor_loss + alpha_loss + model_info.model_loss,
             extra=extra,

@@ -57,8 +57,8 @@ class TabularMDP:
 def figure3_mdp():
     """The 2-state, 2-action MDP of the paper's Figure 3 (Dadashi et al. 2019).
 
-    γ = 0.9 and a uniform ρ0.  DESIGN.md lists P[a][s][s']; it is stored here
-    as transitions[s, a, s'].
+    γ = 0.9 and a uniform ρ0.  Dadashi et al. (2019, app. A(d)) list
+    P[a][s][s']; it is stored here as transitions[s, a, s'].
     """
     p_by_action = np.array(
         [[[0.70, 0.30], [0.20, 0.80]], [[0.99, 0.01], [0.99, 0.01]]], np.float64

@@ -186,7 +186,8 @@ class Trainer:
                 sample_batch_size=self._batch_size,
                 num_steps=self._agent.train_sequence_length,
             )
-            self._agent.train(experience)
+            with tf.name_scope(""):  # The agent's summary tags, not "while/...".
+                self._agent.train(experience)
             with tf.name_scope("Metrics/"):  # Absolute: not under "while/".
                 tf.summary.scalar(
                     "TrainAverageReturn",

@@ -8,7 +8,7 @@ from omd_tf.tabular import mdp as mdp_lib
 
 def test_figure3_mdp_is_the_design_mdp():
     mdp = mdp_lib.figure3_mdp()
-    # DESIGN.md lists P[a][s][s']; stored as transitions[s, a, s'].
+    # Dadashi et al. (2019) list P[a][s][s']; stored as transitions[s, a, s'].
     np.testing.assert_array_equal(mdp.transitions[0, 0], [0.70, 0.30])
     np.testing.assert_array_equal(mdp.transitions[1, 0], [0.20, 0.80])
     np.testing.assert_array_equal(mdp.transitions[:, 1], [[0.99, 0.01]] * 2)

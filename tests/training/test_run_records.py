@@ -9,18 +9,20 @@ import tensorflow as tf
 from omd_tf import training
 from omd_tf.training import curves
 from omd_tf.training import run_flags
+from omd_tf.training import sac
 
 TINY = dict(batch_size=32, num_eval_episodes=1, replay_capacity=3000)
 
 
-def _eval_summaries(root, tag="Metrics/AverageReturn"):
-    """[(env step, value)] of ``tag`` in the run's eval/ TensorBoard events."""
-    values = []
-    for path in sorted(glob.glob(os.path.join(root, "eval", "events.out.tfevents.*"))):
+def _summaries(root, folder):
+    """{tag: [(step, value)]} of the TensorBoard events in ``root/folder``."""
+    values = {}
+    for path in sorted(glob.glob(os.path.join(root, folder, "events.out.tfevents.*"))):
         for event in tf.compat.v1.train.summary_iterator(path):
             for value in event.summary.value:
-                if value.tag == tag:
-                    values.append((event.step, float(tf.make_ndarray(value.tensor))))
+                values.setdefault(value.tag, []).append(
+                    (event.step, float(tf.make_ndarray(value.tensor)))
+                )
     return values
 
 
@@ -41,10 +43,39 @@ def test_every_evaluation_reaches_tensorboard(tmp_path):
     )
     returns = curves.read(root)
     assert sorted(returns) == [1000, 1500, 2000]
-    summaries = _eval_summaries(root)
+    summaries = _summaries(root, "eval")["Metrics/AverageReturn"]
     assert [step for step, _ in summaries] == sorted(returns)
     for step, value in summaries:
         assert abs(value - returns[step]) <= 1e-4 * max(1.0, abs(value))
+    # Train summaries at train step 1000 (env step 1500), tags as documented.
+    train = _summaries(root, "train")
+    for tag in ("Losses/q_loss", "Losses/model_loss", "Diagnostics/mean_q"):
+        assert [step for step, _ in train[tag]] == [1000], tag
+    assert [step for step, _ in train["Metrics/TrainAverageReturn"]] == [1500]
+
+
+def test_sac_train_summaries_carry_the_documented_tags(tmp_path):
+    root = str(tmp_path / "run")
+    sac.train_eval(
+        root,
+        env="InvertedPendulum-v5",
+        num_env_steps=300,
+        init_steps=200,
+        eval_interval=300,
+        hidden_dim=16,
+        model_hidden_dim=8,
+        **TINY,
+    )
+    tags = set(_summaries(root, "train"))
+    assert {
+        "Losses/critic_loss",
+        "Losses/actor_loss",
+        "Losses/alpha_loss",
+        "Losses/model_loss",
+        "Diagnostics/model_next_obs_mse",
+        "Diagnostics/model_reward_mse",
+    } <= tags, tags
+    assert not any(tag.startswith("while/") for tag in tags)
 
 
 def test_resume_keeps_the_starting_flags_and_appends_to_the_history(tmp_path):
