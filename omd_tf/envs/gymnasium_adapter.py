@@ -75,7 +75,9 @@ class GymnasiumEnvironment(py_environment.PyEnvironment):
     discount float32 (): 0 on termination, 1 on truncation and otherwise.
     Auto reset: `step` after a LAST time step ignores its action and returns
     the FIRST time step of a new episode (done by the `PyEnvironment` base
-    class, which this enables with `handle_auto_reset=True`).
+    class, which this enables with `handle_auto_reset=True`).  `seed` and
+    `truncate_after` let a training loop end an episode at a chosen step and
+    start the next one from a chosen seed (see `loop.Trainer`).
     """
 
     def __init__(self, env: gymnasium.Env, seed: Optional[int] = None):
@@ -90,6 +92,7 @@ class GymnasiumEnvironment(py_environment.PyEnvironment):
         self._action_spec = action_spec_from_space(env.action_space)
         self._discrete = isinstance(env.action_space, gymnasium.spaces.Discrete)
         self._pending_seed = seed
+        self._steps_to_truncation: Optional[int] = None
         self._info: Dict[str, Any] = {}
 
     @property
@@ -106,6 +109,17 @@ class GymnasiumEnvironment(py_environment.PyEnvironment):
     def seed(self, seed: Optional[int]) -> None:
         """Seeds the next reset only; later resets continue that RNG stream."""
         self._pending_seed = seed
+
+    def truncate_after(self, num_steps: Optional[int]) -> None:
+        """The ``num_steps``-th `step` from now ends the episode, as a truncation.
+
+        That step returns LAST with discount 1, as a time limit would (a
+        termination keeps discount 0); None cancels.  Steps that reset (after
+        a LAST) do not count.
+        """
+        if num_steps is not None and num_steps <= 0:
+            raise ValueError(f"num_steps must be positive or None, got {num_steps}.")
+        self._steps_to_truncation = num_steps
 
     def get_info(self) -> Dict[str, Any]:
         """The gymnasium info dict of the last reset or step ({} before any)."""
@@ -143,6 +157,10 @@ class GymnasiumEnvironment(py_environment.PyEnvironment):
         else:
             action = np.asarray(action, dtype=self._env.action_space.dtype)
         observation, reward, terminated, truncated, self._info = self._env.step(action)
+        if self._steps_to_truncation is not None:
+            self._steps_to_truncation -= 1
+            if self._steps_to_truncation == 0:
+                self._steps_to_truncation, truncated = None, True
         # Built directly: `ts.transition` / `ts.termination` spend most of
         # their time deciding whether they were given tensors.
         return ts.TimeStep(

@@ -7,6 +7,8 @@ is reported as a usage error naming its flag, before anything is written.
 """
 
 import inspect
+import os
+import sys
 import typing
 
 from absl import app
@@ -90,6 +92,9 @@ def main_for(make_trainer):
     """The absl ``main``: build the trainer from the flags, run, report.
 
     A run whose ``--root_dir`` holds a complete run does nothing and says so.
+    A run that stops (`loop.RunStopped`: a non-finite loss, a checkpoint
+    that cannot be written) prints why and what is kept, exit code 2; the
+    traceback only with --verbose.
     """
 
     def main(argv):
@@ -97,7 +102,13 @@ def main_for(make_trainer):
             raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
         trainer = trainer_from_flags(make_trainer)
         complete = trainer.final_return() is not None
-        final_return = loop.run_and_close(trainer)
+        try:
+            final_return = loop.run_and_close(trainer)
+        except loop.RunStopped as err:
+            if flags.FLAGS.get_flag_value("verbose", False):
+                raise
+            print(f"{os.path.basename(argv[0])}: {err}", file=sys.stderr)
+            sys.exit(2)
         status = "complete, nothing to do" if complete else "finished"
         print(
             f"run {status}: final mean eval return {final_return:.1f} at "

@@ -55,3 +55,13 @@ def make_envs(env, num_distractors, seed, num_eval_episodes, discrete):
             )
         ),
     )
+
+
+def gymnasium_envs(tf_env):
+    """The `GymnasiumEnvironment`s inside a `TFPyEnvironment` ([] if none).
+
+    Looks through `TFPyEnvironment.pyenv` and `BatchedPyEnvironment.envs`.
+    """
+    py_env = getattr(tf_env, "pyenv", tf_env)
+    py_envs = getattr(py_env, "envs", [py_env])
+    return [env for env in py_envs if isinstance(env, omd_tf.envs.GymnasiumEnvironment)]

@@ -7,6 +7,9 @@ import os
 import tensorflow as tf
 from tf_agents.utils import common
 
+from omd_tf.training import environments
+from omd_tf.training import seeds
+
 CSV_FIELDS = ("env_steps", "average_return", "average_episode_length")
 
 
@@ -24,22 +27,33 @@ class Evaluator:
     (step = env steps) to ``summary_dir``, every call.
     """
 
-    def __init__(self, env, policy, num_episodes, csv_path, summary_dir):
+    def __init__(self, env, policy, num_episodes, csv_path, summary_dir, seed=None):
         """Args:
         env: `TFEnvironment` (batch size B >= 1) used only for evaluation.
         policy: the `TFPolicy` to evaluate.
         num_episodes: episodes per evaluation (positive int).
         csv_path: CSV file of results (created with a header if missing).
         summary_dir: TensorBoard directory.
+        seed: if an int, each evaluation at env step E first seeds the i-th
+          gymnasium env inside ``env`` with `seeds.derived(seed, EVAL_RESET,
+          E, i)`, so that an evaluation depends only on (seed, E) and the
+          policy; None continues the envs' RNG streams.
         """
         self._env = env
         self._policy = policy
         self._num_episodes = num_episodes
         self._num_rounds = math.ceil(num_episodes / env.batch_size)
-        self._run_round = common.function(self._one_episode_per_env)
+        self.restart_random_streams()
         self._csv_path = csv_path
         self._summary_dir = summary_dir
+        self._seed = seed
+        self._gymnasium_envs = environments.gymnasium_envs(env)
         self._writer = None  # Made by the first evaluation: no files before.
+
+    def restart_random_streams(self):
+        """Compiles the episode loop anew: its random ops restart from their
+        seeds (derived from TensorFlow's global seed now)."""
+        self._run_round = common.function(self._one_episode_per_env)
 
     def _one_episode_per_env(self, time_step):
         """(returns [B], lengths [B]) of one episode from each reset env."""
@@ -72,6 +86,9 @@ class Evaluator:
 
     def __call__(self, env_steps):
         """Evaluates now; returns the average return (float)."""
+        if self._seed is not None:
+            for i, env in enumerate(self._gymnasium_envs):
+                env.seed(seeds.derived(self._seed, seeds.EVAL_RESET, env_steps, i))
         rounds = [self._run_round(self._env.reset()) for _ in range(self._num_rounds)]
         returns, lengths = (
             tf.concat(values, axis=0)[: self._num_episodes] for values in zip(*rounds)
@@ -98,12 +115,15 @@ class Evaluator:
         return average_return
 
     def drop_rows_after(self, env_steps):
-        """Removes CSV rows later than ``env_steps`` (after resuming)."""
+        """Removes CSV rows later than ``env_steps``, and incomplete rows (after resuming)."""
         if not os.path.exists(self._csv_path):
             return
         with open(self._csv_path, newline="") as f:
             rows = list(csv.reader(f))
-        kept = [rows[0]] + [r for r in rows[1:] if int(r[0]) <= env_steps]
+        # A row cut short by a kill during its write has fewer fields.
+        kept = [rows[0]] + [
+            r for r in rows[1:] if len(r) == len(CSV_FIELDS) and int(r[0]) <= env_steps
+        ]
         if len(kept) == len(rows):
             return
         with open(self._csv_path, "w", newline="") as f:

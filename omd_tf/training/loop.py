@@ -3,6 +3,7 @@
 import inspect
 import logging
 import os
+import re
 import shutil
 
 import tensorflow as tf
@@ -11,13 +12,19 @@ from tf_agents.metrics import tf_metrics
 from tf_agents.policies import policy_saver
 from tf_agents.policies import random_tf_policy
 from tf_agents.replay_buffers import tf_uniform_replay_buffer
+from tf_agents.trajectories import time_step as ts
 from tf_agents.utils import common
+import tree
 
+from omd_tf.training import checkpoints
+from omd_tf.training import checks
 from omd_tf.training import curves
 from omd_tf.training import environments
 from omd_tf.training import evaluation
 from omd_tf.training import progress
 from omd_tf.training import run_flags
+from omd_tf.training import run_lock
+from omd_tf.training import seeds
 
 _LOG = logging.getLogger(__name__)
 
@@ -39,6 +46,14 @@ def _next_multiple(step, interval):
     return (step // interval + 1) * interval
 
 
+class RunStopped(Exception):
+    """A run that cannot go on; the message says where it stopped and what is kept."""
+
+
+class NonFiniteLoss(RunStopped):
+    """A loss of the agent became inf or NaN."""
+
+
 class Trainer:
     """Off-policy training of ``agent``: one env step, then one train step.
 
@@ -52,8 +67,26 @@ class Trainer:
     logged; every ``checkpoint_interval`` env steps and at the end, agent,
     replay buffer and counters are checkpointed and the eval returns so far
     plotted.  A new `Trainer` on the same ``root_dir`` resumes from the
-    latest checkpoint.  At the end the eval policy is exported with
-    `PolicySaver` to ``root_dir/policy``.
+    newest readable checkpoint (`checkpoints.RunCheckpoints` keeps two).  At
+    the end the eval policy is exported with `PolicySaver` to
+    ``root_dir/policy``.
+
+    Exact resume: a run resumed from its checkpoint at env step S produces
+    the same eval CSV, to the last digit, as the run that was not
+    interrupted (same machine).  For that the train episode in progress
+    ends at every checkpoint, as a truncation (LAST with discount 1, which
+    the agents bootstrap as a time limit), and after each checkpoint every
+    random stream restarts from seeds derived from (``seed``, S)
+    (`seeds`): TensorFlow's global seed, under which the compiled
+    collect/train and evaluation loops are built anew (policy sampling, ε,
+    replay sampling), and the train env's next reset; each evaluation at
+    step E seeds its eval envs from (``seed``, E).  Agent, replay buffer,
+    metrics and the last time step are in the checkpoint.  This needs the
+    envs to be `omd_tf.envs.GymnasiumEnvironment`s; other envs train the
+    same way without that guarantee.
+
+    A loss that turns inf or NaN stops the run with `NonFiniteLoss` before
+    anything after it is saved.
 
     Layout of ``root_dir``: ``flags.json`` (``flags``), ``checkpoints/``,
     ``train/`` and ``eval/`` (TensorBoard), ``eval_returns.csv`` and
@@ -78,6 +111,8 @@ class Trainer:
         eval_policy=None,
         flags=None,
         callbacks=(),
+        seed=0,
+        lock=None,
     ):
         """Args:
         agent: an initialised `TFAgent` with a fixed `train_sequence_length`
@@ -104,6 +139,9 @@ class Trainer:
         callbacks: objects with ``on_train_begin(trainer)`` and
           ``on_train_end(trainer)``, called when `run` starts (after
           flags.json) and after the export.
+        seed: the run's seed, from which the random streams after each
+          checkpoint and of each evaluation derive (see the class docstring).
+        lock: the `run_lock.RunLock` of ``root_dir``, released by `close`.
         """
         self._agent = agent
         self._train_env = train_env
@@ -117,6 +155,9 @@ class Trainer:
         self._eval_policy = agent.policy if eval_policy is None else eval_policy
         self._flags = flags
         self._callbacks = tuple(callbacks)
+        self._seed = seed
+        self._lock = lock
+        self._train_gymnasium_envs = environments.gymnasium_envs(train_env)
 
         self._batch_size = batch_size * getattr(agent, "batches_per_train", 1)
         self.replay_buffer = tf_uniform_replay_buffer.TFUniformReplayBuffer(
@@ -132,12 +173,20 @@ class Trainer:
             train_env, agent.collect_policy, observers=self._observers, num_steps=1
         )
         self._train_steps_fn = common.function(self._collect_and_train)
-        self._checkpointer = common.Checkpointer(
+        # The train env's current time step, [1, ...], kept in checkpoints.
+        self._last_time_step = {
+            name: tf.Variable(tf.zeros([1, *spec.shape], spec.dtype), trainable=False)
+            for name, spec in train_env.time_step_spec()._asdict().items()
+        }
+        # Index into the flattened LossInfo of the first non-finite loss, or -1.
+        self._nonfinite = tf.Variable(-1, trainable=False)
+        self._loss_names = []
+        self._checkpoints = checkpoints.RunCheckpoints(
             os.path.join(root_dir, CHECKPOINT_DIR),
-            max_to_keep=1,
             agent=agent,
             replay_buffer=self.replay_buffer,
             train_metrics=self._train_metrics,
+            last_time_step=self._last_time_step,
         )
         self._evaluate = evaluation.Evaluator(
             eval_env,
@@ -145,6 +194,7 @@ class Trainer:
             num_eval_episodes,
             os.path.join(root_dir, curves.EVAL_CSV),
             os.path.join(root_dir, "eval"),
+            seed=seed,
         )
         self._evaluate.drop_rows_after(self.env_steps)
 
@@ -154,9 +204,11 @@ class Trainer:
         return self._agent
 
     def close(self):
-        """Closes both environments."""
+        """Closes both environments and releases the root_dir's lock."""
         self._train_env.close()
         self._eval_env.close()
+        if self._lock is not None:
+            self._lock.release()
 
     @property
     def env_steps(self):
@@ -172,10 +224,41 @@ class Trainer:
 
         Returns:
           The train env's new current `TimeStep`.
+
+        Raises:
+          NonFiniteLoss: a loss turned inf or NaN (the call stopped there).
         """
-        return self._train_steps_fn(
-            time_step, tf.convert_to_tensor(num_steps, tf.int32)
-        )
+        try:
+            time_step = self._train_steps_fn(
+                time_step, tf.convert_to_tensor(num_steps, tf.int32)
+            )
+        except tf.errors.InvalidArgumentError as err:
+            # An agent's own `tf.debugging.check_numerics`, e.g. SacAgent's.
+            if "inf or nan" not in err.message.lower():
+                raise
+            self._raise_nonfinite(_checked_loss_name(err.message))
+        bad = int(self._nonfinite.numpy())
+        if bad >= 0:
+            self._raise_nonfinite(f"loss {self._loss_names[bad]!r}")
+        return time_step
+
+    def _restart_random_streams(self, step):
+        """From env step ``step`` on, every random stream derives from (seed, step).
+
+        Sets TensorFlow's global seed and builds the compiled collect/train
+        and evaluation loops anew (their random ops restart from it), and
+        seeds the train env's next reset.
+        """
+        tf.random.set_seed(seeds.derived(self._seed, seeds.TF_OPS, step))
+        self._train_steps_fn = common.function(self._collect_and_train)
+        self._evaluate.restart_random_streams()
+        for env in self._train_gymnasium_envs:
+            env.seed(seeds.derived(self._seed, seeds.TRAIN_RESET, step))
+
+    def _end_episode_after(self, num_steps):
+        """The ``num_steps``-th train env step from now ends its episode."""
+        for env in self._train_gymnasium_envs:
+            env.truncate_after(num_steps)
 
     def _collect_and_train(self, time_step, num_steps):
         def body(i, time_step):
@@ -187,7 +270,8 @@ class Trainer:
                 num_steps=self._agent.train_sequence_length,
             )
             with tf.name_scope(""):  # The agent's summary tags, not "while/...".
-                self._agent.train(experience)
+                loss_info = self._agent.train(experience)
+            self._check_finite(loss_info)
             with tf.name_scope("Metrics/"):  # Absolute: not under "while/".
                 tf.summary.scalar(
                     "TrainAverageReturn",
@@ -197,12 +281,44 @@ class Trainer:
             return i + 1, time_step
 
         _, time_step = tf.while_loop(
-            lambda i, _: i < num_steps,
+            lambda i, _: (i < num_steps) & (self._nonfinite < 0),
             body,
             (tf.constant(0), time_step),
             parallel_iterations=1,
         )
         return time_step
+
+    def _check_finite(self, loss_info):
+        """Records in ``_nonfinite`` the first non-finite float of ``loss_info``."""
+        paths_and_values = [
+            ("/".join(map(str, path)), value)
+            for path, value in tree.flatten_with_path(loss_info)
+            if tf.is_tensor(value) and value.dtype.is_floating
+        ]
+        self._loss_names = [path for path, _ in paths_and_values]
+        finite = tf.stack(
+            [tf.reduce_all(tf.math.is_finite(value)) for _, value in paths_and_values]
+        )
+        first_bad = tf.argmin(tf.cast(finite, tf.int32), output_type=tf.int32)
+        self._nonfinite.assign(
+            tf.where(tf.reduce_all(finite), self._nonfinite, first_bad)
+        )
+
+    def _raise_nonfinite(self, name):
+        step = self.env_steps
+        kept = self._checkpoints.latest
+        resume = (
+            f"The last good checkpoint, {kept}, is kept and nothing after it "
+            "was saved. Re-running the same "
+            "command resumes from it and, the run being deterministic, meets "
+            "the same loss again: start a changed configuration (e.g. smaller "
+            "learning rates) in a new --root_dir."
+            if kept
+            else "No checkpoint had been saved yet."
+        )
+        raise NonFiniteLoss(
+            f"Stopped at env step {step}: the {name} is inf or NaN. {resume}"
+        )
 
     def collect_random(self, num_steps):
         """``num_steps`` uniformly random env steps into the replay buffer.
@@ -217,9 +333,17 @@ class Trainer:
         )
         return common.function(driver.run)(self._train_env.reset(), ())[0]
 
-    def _save(self):
-        """Checkpoints, and plots the eval returns so far (``eval_returns.png``)."""
-        self._checkpointer.save(global_step=self._env_steps.result())
+    def _save(self, time_step):
+        """Checkpoints with ``time_step``; plots the eval returns so far."""
+        for name, value in time_step._asdict().items():
+            self._last_time_step[name].assign(value)
+        try:
+            self._checkpoints.save(self.env_steps)
+        except checkpoints.CheckpointWriteError as err:
+            raise RunStopped(
+                f"Stopped: {err}. The checkpoints before it are kept; free or "
+                "fix the disk and re-run the same command to resume."
+            ) from err
         if os.path.exists(os.path.join(self._root_dir, curves.EVAL_CSV)):
             curves.plot(
                 os.path.join(self._root_dir, curves.EVAL_PLOT),
@@ -273,11 +397,17 @@ class Trainer:
         for callback in self._callbacks:
             callback.on_train_begin(self)
         report = progress.Progress(step, self._num_env_steps)
-        time_step = self._train_env.reset()
-        init_steps = min(self._init_steps, self._num_env_steps)
-        if step < init_steps:
-            time_step = self.collect_random(init_steps - step)
-            step = self.env_steps
+        if self._checkpoints.latest is None:
+            time_step = self._train_env.reset()
+            init_steps = min(self._init_steps, self._num_env_steps)
+            if step < init_steps:
+                time_step = self.collect_random(init_steps - step)
+                step = self.env_steps
+        else:  # The checkpoint's last time step, LAST: the next step resets.
+            time_step = ts.TimeStep(
+                **{name: v.value() for name, v in self._last_time_step.items()}
+            )
+        self._restart_random_streams(step)
         eval_return, evaluated_at = None, None
         counter = self._agent.train_step_counter
         train_writer = tf.summary.create_file_writer(
@@ -292,13 +422,19 @@ class Trainer:
                     _next_multiple(step, self._eval_interval),
                     _next_multiple(step, self._checkpoint_interval),
                 )
+                saves = stop % self._checkpoint_interval == 0 or (
+                    stop == self._num_env_steps
+                )
+                if saves:
+                    self._end_episode_after(stop - step)
                 time_step = self.train_steps(time_step, stop - step)
                 step = stop
                 if step % self._eval_interval == 0:
                     eval_return, evaluated_at = self._evaluate(step), step
                     _LOG.info("%s", report.line(step, eval_return))
                 if step % self._checkpoint_interval == 0:
-                    self._save()
+                    self._save(time_step)
+                    self._restart_random_streams(step)
         if evaluated_at != step:
             # A run stopped between its last checkpoint and its export has
             # its final evaluation in the CSV already.
@@ -306,11 +442,17 @@ class Trainer:
             if eval_return is None:
                 eval_return = self._evaluate(step)
                 _LOG.info("%s", report.line(step, eval_return))
-        self._save()
+        self._save(time_step)
         self._export()
         for callback in self._callbacks:
             callback.on_train_end(self)
         return eval_return
+
+
+def _checked_loss_name(message):
+    """'the critic loss' from a check_numerics message 'Critic loss is inf or nan'."""
+    found = re.search(r"([\w ]+?) is inf or nan", message, re.IGNORECASE)
+    return found.group(1).strip().lower() if found else "loss"
 
 
 def agent_arguments(make_agent, args):
@@ -344,7 +486,9 @@ def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None, callbacks=()
 
     Raises:
       checks.ConfigError: for flags that differ from those of the
-        checkpointed run in root_dir, or an env the agent cannot use.
+        checkpointed run in root_dir, an env the agent cannot use, a
+        root_dir that cannot be written or one in use by another live
+        process (`run_lock`).
     """
     checkpoints = os.path.join(args["root_dir"], CHECKPOINT_DIR)
     run_flags.check_resume(
@@ -359,6 +503,12 @@ def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None, callbacks=()
         args["num_eval_episodes"],
         discrete=discrete,
     )
+    try:
+        lock = run_lock.RunLock(args["root_dir"])
+    except checks.ConfigError:
+        train_env.close()
+        eval_env.close()
+        raise
     tf.keras.utils.set_random_seed(args["seed"])  # Python, NumPy and TensorFlow.
     agent = make_agent(
         args["agent"],
@@ -374,6 +524,8 @@ def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None, callbacks=()
         eval_policy=eval_policy_fn(agent) if eval_policy_fn else None,
         flags=args,
         callbacks=callbacks,
+        seed=args["seed"],
+        lock=lock,
         **{name: args[name] for name in TRAINER_ARGUMENTS},
     )
 

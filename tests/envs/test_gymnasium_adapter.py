@@ -80,6 +80,20 @@ def test_truncation_has_discount_one_then_auto_resets():
     assert not np.array_equal(steps[6].observation, steps[0].observation)
 
 
+def test_truncate_after_ends_the_episode_as_a_truncation():
+    env = GymnasiumEnvironment(gymnasium.make("CartPole-v1"), seed=0)
+    env.reset()
+    env.truncate_after(3)
+    steps = [env.step(np.int64(a)) for a in (0, 1, 0, 1)]
+    assert [int(s.step_type) for s in steps] == [1, 1, 2, 0]
+    assert steps[2].discount == 1.0  # Bootstrapped, as a time limit would be.
+    env.truncate_after(2)
+    env.truncate_after(None)  # Cancelled: the episode goes on.
+    assert [int(env.step(np.int64(a)).step_type) for a in (0, 1, 0)] == [1, 1, 1]
+    with pytest.raises(ValueError, match="num_steps must be positive"):
+        env.truncate_after(0)
+
+
 def test_seed_applies_to_first_reset_only():
     gym_env = gymnasium.make("CartPole-v1")
     expected = [gym_env.reset(seed=7)[0], gym_env.reset()[0]]
