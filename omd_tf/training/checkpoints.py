@@ -24,7 +24,7 @@ def _readable(path):
         reader = tf.train.load_checkpoint(path)
         for name in reader.get_variable_to_dtype_map():
             reader.get_tensor(name)
-    except (tf.errors.OpError, ValueError) as err:
+    except (tf.errors.OpError, ValueError, IndexError) as err:  # IndexError: short file.
         return err
     return None
 
