@@ -9,6 +9,7 @@ import re
 import pytest
 
 from omd_tf.training import curves
+from omd_tf.training import run_lock
 
 TINY_FLAGS = (
     "--num_env_steps=1000",
@@ -71,7 +72,7 @@ def test_a_run_is_quiet_and_a_rerun_of_it_does_nothing(tmp_path, run_binary):
     assert len(_foreign_lines(first.stderr)) <= 3, first.stderr
 
     csv_bytes = (root / curves.EVAL_CSV).read_bytes()
-    files = {p: p.stat().st_mtime_ns for p in root.rglob("*")}
+    files = {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.name != run_lock.FILE}
     again = run_binary("train_eval.py", f"--root_dir={root}", *TINY_FLAGS, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     final = first.stdout.split("final mean eval return ")[1].split()[0]
@@ -79,7 +80,7 @@ def test_a_run_is_quiet_and_a_rerun_of_it_does_nothing(tmp_path, run_binary):
         f"run complete, nothing to do: final mean eval return {final} at 1000 env steps"
     )
     assert (root / curves.EVAL_CSV).read_bytes() == csv_bytes
-    assert {p: p.stat().st_mtime_ns for p in root.rglob("*")} == files
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.name != run_lock.FILE} == files
     assert not _PROGRESS.search(again.stderr)  # Nothing trained or evaluated.
 
 

@@ -9,6 +9,7 @@ import tensorflow as tf
 from omd_tf import training
 from omd_tf.training import curves
 from omd_tf.training import run_flags
+from omd_tf.training import run_lock
 from omd_tf.training import sac
 
 TINY = dict(batch_size=32, num_eval_episodes=1, replay_capacity=3000)
@@ -27,11 +28,15 @@ def _summaries(root, folder):
 
 
 def _mtimes(root):
-    """{path: modification time in ns} of every file under ``root``."""
+    """{path: modification time in ns} of every output file under ``root``.
+
+    Leaves out run.lock, which names the process that holds the folder.
+    """
     return {
         os.path.join(d, n): os.stat(os.path.join(d, n)).st_mtime_ns
         for d, _, names in os.walk(root)
         for n in names
+        if n != run_lock.FILE
     }
 
 
