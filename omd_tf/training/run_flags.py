@@ -25,6 +25,14 @@ CHANGEABLE_ON_RESUME = (
     "jit_compile",
 )
 _ABSENT = "<absent>"
+# Flags added after runs were made, with the value that reproduces what those
+# runs did: a flags.json without them is read as if it had these values.
+ADDED_FLAGS = {
+    "protocol": "default",
+    "reset_q_optimizer": False,
+    "initializer": "glorot",
+    "update_order": "q_first",
+}
 
 
 def _path(root_dir):
@@ -81,13 +89,18 @@ def check_resume(root_dir, args, has_checkpoint):
     """Raises `checks.ConfigError` if ``args`` would resume another run's checkpoint.
 
     Only a checkpointed run with a flags record is checked; the flags of
-    `CHANGEABLE_ON_RESUME` may differ.  The message names every flag that
+    `CHANGEABLE_ON_RESUME` may differ, and a flag of `ADDED_FLAGS` missing
+    from the record counts as its value there.  The message names every flag that
     differs and the value the run was started with.
     """
     started = read(root_dir) if has_checkpoint else None
     if started is None:
         return
     now = _recorded(args)
+    started = {
+        **{name: value for name, value in ADDED_FLAGS.items() if name in now},
+        **started,
+    }
     differ = [
         f"--{name}={now.get(name, _ABSENT)} (the run: {started.get(name, _ABSENT)})"
         for name in sorted(set(started) | set(now))

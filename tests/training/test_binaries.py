@@ -93,7 +93,7 @@ def test_verbose_brings_the_libraries_output_back(tmp_path, run_binary):
     for library_line in (
         "Gym has been unmaintained",  # gym's import banner
         "ReplayBuffer.get_next",  # TF deprecation warning
-        "Saved checkpoint",  # TF-Agents (absl) INFO
+        "Assets written to",  # TensorFlow INFO at export
         "UserWarning",  # Python warning at export
     ):
         assert library_line in foreign, library_line

@@ -4,6 +4,7 @@ import glob
 import json
 import os
 
+import pytest
 import tensorflow as tf
 
 from omd_tf import training
@@ -115,3 +116,21 @@ def test_rerunning_a_complete_run_trains_and_writes_nothing(tmp_path):
     with open(os.path.join(root, curves.EVAL_CSV), "rb") as f:
         assert f.read() == csv_bytes
     assert _mtimes(root) == files
+
+
+def test_a_run_recorded_before_a_flag_existed_resumes_with_its_old_value(tmp_path):
+    root = str(tmp_path / "run")
+    run = dict(init_steps=200, eval_interval=200, checkpoint_interval=200, **TINY)
+    training.train_eval(root, num_env_steps=400, **run)
+    path = os.path.join(root, run_flags.FILE)
+    with open(path) as f:
+        recorded = json.load(f)
+    for name in run_flags.ADDED_FLAGS:
+        del recorded[name]  # As written before these flags existed.
+    with open(path, "w") as f:
+        json.dump(recorded, f)
+    resumed = training.make_trainer(root, num_env_steps=400, **run)
+    assert resumed.env_steps == 400
+    resumed.close()
+    with pytest.raises(training.ConfigError, match=r"--protocol=reference \(the run: "):
+        training.make_trainer(root, num_env_steps=400, protocol="reference", **run)

@@ -9,6 +9,7 @@ from tf_agents.trajectories import time_step as ts
 
 from omd_tf import training
 from omd_tf.training import curves
+from omd_tf.training import evaluation
 from omd_tf.training import loop
 from omd_tf.training import model_health
 from omd_tf.training import protocol
@@ -71,14 +72,14 @@ def _probs(agent, observation):
     return agent.policy.distribution(time_step).action.probs_parameter().numpy()
 
 
-def test_resume_after_interruption(tmp_path, eval_csv_steps):
+def test_resume_after_interruption(tmp_path, eval_csv_steps, monkeypatch):
     """Interrupted after the checkpoint at 400 env steps, a new run resumes there."""
     root = str(tmp_path / "run")
     trainer = training.make_trainer(root, num_env_steps=800, **TINY)
     snapshot = {}
-    evaluate = trainer._evaluate
+    evaluate = evaluation.Evaluator.__call__
 
-    def evaluate_then_interrupt(step):
+    def evaluate_then_interrupt(evaluator, step):
         if step == 600:
             raise KeyboardInterrupt
         if step == 400:  # The state the checkpoint at 400 holds.
@@ -90,12 +91,13 @@ def test_resume_after_interruption(tmp_path, eval_csv_steps):
             snapshot["observation"] = observation
             snapshot["probs"] = _probs(trainer.agent, observation)
             snapshot["train_steps"] = trainer.agent.train_step_counter.numpy()
-        return evaluate(step)
+        return evaluate(evaluator, step)
 
-    trainer._evaluate = evaluate_then_interrupt
+    monkeypatch.setattr(evaluation.Evaluator, "__call__", evaluate_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         trainer.run()
     trainer.close()
+    monkeypatch.undo()
 
     resumed = training.make_trainer(root, num_env_steps=800, **TINY)
     assert resumed.env_steps == 400
