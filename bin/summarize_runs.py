@@ -5,9 +5,10 @@
 Each positional argument is the --root_dir of a `bin/train_eval.py` or
 `bin/train_sac.py` run; runs whose directory names differ only in a trailing
 ``_s<seed>`` are seeds of one configuration.  Prints a Markdown table (final
-eval return, mean of each seed's last --last_n evals, best eval) and writes
-it to --out_dir as summary.md and summary.csv, with eval_returns.png (mean
-curve ± one standard error per configuration).
+eval return, mean of each seed's last --last_n evals, best eval; where runs
+recorded model_alive.json, which of each seed's model MLPs were alive at
+initialisation) and writes it to --out_dir as summary.md and summary.csv,
+with eval_returns.png (mean curve ± one standard error per configuration).
 """
 
 import csv
@@ -20,6 +21,7 @@ from absl import app  # pylint: disable=g-bad-import-order
 from absl import flags
 
 from omd_tf.training import curves
+from omd_tf.training import model_health
 
 flags.DEFINE_string("out_dir", None, "Where summary.md/.csv and the PNG go.")
 flags.DEFINE_integer("last_n", 10, "Evaluations averaged per seed.")
@@ -33,11 +35,31 @@ def _pm(mean, se):
     return f"{mean:.1f}" if math.isnan(se) else f"{mean:.1f} ± {se:.1f}"
 
 
-def markdown_table(summaries, last_n):
-    """The summaries as Markdown table lines."""
+def alive_at_init(run_dirs):
+    """'s0 ✗✓, s1 ✓✓': per run, whether its dynamics and reward MLPs were alive
+    at initialisation (model_alive.json), '?' where the run did not record it."""
+    marks = []
+    for run_dir in run_dirs:
+        init = model_health.read(run_dir).get("init")
+        name = os.path.basename(os.path.normpath(run_dir))
+        seed = name[len(curves.config_name(run_dir)) + 1 :] or name
+        flags_ = "?" if init is None else "".join(
+            "✓" if init[mlp] else "✗" for mlp in ("dynamics", "reward")
+        )
+        marks.append(f"{seed} {flags_}")
+    return ", ".join(marks)
+
+
+def markdown_table(summaries, last_n, alive=None):
+    """The summaries as Markdown table lines.
+
+    ``alive``: {config: `alive_at_init` text}, a last column if given.
+    """
+    alive_header = " model alive at init (dynamics, reward) |" if alive else ""
     lines = [
-        f"| config | seeds | env steps | final | mean of last {last_n} | best |",
-        "| --- | --- | --- | --- | --- | --- |",
+        f"| config | seeds | env steps | final | mean of last {last_n} | best |"
+        + alive_header,
+        "| --- | --- | --- | --- | --- | --- |" + (" --- |" if alive else ""),
     ]
     for s in summaries:
         low, high = s.min_env_steps, s.max_env_steps
@@ -46,6 +68,7 @@ def markdown_table(summaries, last_n):
             f"| {s.config} | {s.num_seeds} | {steps} | "
             f"{_pm(s.final_mean, s.final_se)} | "
             f"{_pm(s.last_n_mean, s.last_n_se)} | {s.best:.1f} |"
+            + (f" {alive[s.config]} |" if alive else "")
         )
     return lines
 
@@ -63,15 +86,19 @@ def main(argv):
         raise app.UsageError("Give one or more run directories (--root_dir of runs).")
     if FLAGS.last_n <= 0:
         raise app.UsageError(f"--last_n must be a positive int, got {FLAGS.last_n}.")
+    dirs_by_config = curves.group_by_config(run_dirs)
     try:
         groups = {
             config: [curves.read(d) for d in dirs]
-            for config, dirs in curves.group_by_config(run_dirs).items()
+            for config, dirs in dirs_by_config.items()
         }
     except FileNotFoundError as err:
         raise app.UsageError(str(err)) from err
     summaries = [curves.summarize(c, g, FLAGS.last_n) for c, g in groups.items()]
-    table = markdown_table(summaries, FLAGS.last_n)
+    alive = None
+    if any(model_health.read(d) for d in run_dirs):
+        alive = {c: alive_at_init(dirs) for c, dirs in dirs_by_config.items()}
+    table = markdown_table(summaries, FLAGS.last_n, alive)
     print("\n".join(table))
 
     os.makedirs(FLAGS.out_dir, exist_ok=True)

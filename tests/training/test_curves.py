@@ -1,6 +1,7 @@
 """curves (read, group, summarize, plot) and bin/summarize_runs.py."""
 
 import csv
+import json
 import math
 import os
 
@@ -9,6 +10,7 @@ import pytest
 
 from omd_tf.training import curves
 from omd_tf.training import evaluation
+from omd_tf.training import model_health
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -94,6 +96,23 @@ def test_summarize_runs_binary_writes_table_csv_and_plot(tmp_path, run_binary):
     assert float(rows[0]["final_se"]) == pytest.approx(10.0)
     assert (out / "summary.md").read_text().splitlines()[2].startswith("| omd_h1 |")
     assert (out / "eval_returns.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_summarize_runs_binary_shows_which_model_mlps_were_alive(tmp_path, run_binary):
+    runs = [
+        _write_run(tmp_path, "omd_h1_s0", [(1000, 10.0)]),
+        _write_run(tmp_path, "omd_h1_s1", [(1000, 20.0)]),
+        _write_run(tmp_path, "omd_h1_s2", [(1000, 30.0)]),
+    ]
+    for run, (dynamics, reward) in zip(runs[:2], [(False, True), (True, True)]):
+        with open(os.path.join(run, model_health.FILE), "w") as f:
+            json.dump({"init": {"env_steps": 0, "dynamics": dynamics, "reward": reward}}, f)
+    out = tmp_path / "summary"
+    result = run_binary("summarize_runs.py", f"--out_dir={out}", *runs)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("| model alive at init (dynamics, reward) |")
+    assert lines[2].endswith("| s0 ✗✓, s1 ✓✓, s2 ? |")
 
 
 def test_summarize_runs_binary_names_a_bad_run_dir(tmp_path, run_binary):
