@@ -1,12 +1,14 @@
 """Helpers shared by the train_eval tests: eval CSV, exported policy, binaries."""
 
 import csv
+import glob
 import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from omd_tf.training import curves
 from omd_tf.training import loop
@@ -95,3 +97,21 @@ def run_binary():
         )
 
     return run
+
+
+@pytest.fixture
+def tensorboard_scalars():
+    """``tensorboard_scalars(root_dir, folder)``: {tag: [(step, value)]} of its events."""
+
+    def scalars(root_dir, folder):
+        values = {}
+        pattern = os.path.join(root_dir, folder, "events.out.tfevents.*")
+        for path in sorted(glob.glob(pattern)):
+            for event in tf.compat.v1.train.summary_iterator(path):
+                for value in event.summary.value:
+                    values.setdefault(value.tag, []).append(
+                        (event.step, float(tf.make_ndarray(value.tensor)))
+                    )
+        return values
+
+    return scalars

@@ -1,6 +1,5 @@
 """What a run leaves in its root_dir: TensorBoard evals, flags, resumes, re-runs."""
 
-import glob
 import json
 import os
 
@@ -11,21 +10,8 @@ from omd_tf import training
 from omd_tf.training import curves
 from omd_tf.training import run_flags
 from omd_tf.training import run_lock
-from omd_tf.training import sac
 
 TINY = dict(batch_size=32, num_eval_episodes=1, replay_capacity=3000)
-
-
-def _summaries(root, folder):
-    """{tag: [(step, value)]} of the TensorBoard events in ``root/folder``."""
-    values = {}
-    for path in sorted(glob.glob(os.path.join(root, folder, "events.out.tfevents.*"))):
-        for event in tf.compat.v1.train.summary_iterator(path):
-            for value in event.summary.value:
-                values.setdefault(value.tag, []).append(
-                    (event.step, float(tf.make_ndarray(value.tensor)))
-                )
-    return values
 
 
 def _mtimes(root):
@@ -41,7 +27,7 @@ def _mtimes(root):
     }
 
 
-def test_every_evaluation_reaches_tensorboard(tmp_path):
+def test_every_evaluation_reaches_tensorboard(tmp_path, tensorboard_scalars):
     """Evaluations at train steps off the train-summary interval are recorded too."""
     root = str(tmp_path / "run")
     training.train_eval(
@@ -49,39 +35,15 @@ def test_every_evaluation_reaches_tensorboard(tmp_path):
     )
     returns = curves.read(root)
     assert sorted(returns) == [1000, 1500, 2000]
-    summaries = _summaries(root, "eval")["Metrics/AverageReturn"]
+    summaries = tensorboard_scalars(root, "eval")["Metrics/AverageReturn"]
     assert [step for step, _ in summaries] == sorted(returns)
     for step, value in summaries:
         assert abs(value - returns[step]) <= 1e-4 * max(1.0, abs(value))
     # Train summaries at train step 1000 (env step 1500), tags as documented.
-    train = _summaries(root, "train")
+    train = tensorboard_scalars(root, "train")
     for tag in ("Losses/q_loss", "Losses/model_loss", "Diagnostics/mean_q"):
         assert [step for step, _ in train[tag]] == [1000], tag
     assert [step for step, _ in train["Metrics/TrainAverageReturn"]] == [1500]
-
-
-def test_sac_train_summaries_carry_the_documented_tags(tmp_path):
-    root = str(tmp_path / "run")
-    sac.train_eval(
-        root,
-        env="InvertedPendulum-v5",
-        num_env_steps=300,
-        init_steps=200,
-        eval_interval=300,
-        hidden_dim=16,
-        model_hidden_dim=8,
-        **TINY,
-    )
-    tags = set(_summaries(root, "train"))
-    assert {
-        "Losses/critic_loss",
-        "Losses/actor_loss",
-        "Losses/alpha_loss",
-        "Losses/model_loss",
-        "Diagnostics/model_next_obs_mse",
-        "Diagnostics/model_reward_mse",
-    } <= tags, tags
-    assert not any(tag.startswith("while/") for tag in tags)
 
 
 def test_resume_keeps_the_starting_flags_and_appends_to_the_history(tmp_path):

@@ -134,3 +134,18 @@ def test_exported_policy_acts_like_the_live_greedy_one(tmp_path, exported_action
     live = _greedy_actions(trainer.agent, observation)
     np.testing.assert_allclose(exported_actions(root, observation), live, rtol=1e-6)
     assert live.shape == (100, 1) and np.std(live) > 0.01  # Not a constant.
+
+
+def test_train_summaries_carry_the_documented_tags(tmp_path, tensorboard_scalars):
+    root = str(tmp_path / "run")
+    sac.train_eval(root, num_env_steps=300, **TINY)
+    tags = set(tensorboard_scalars(root, "train"))
+    assert {
+        "Losses/critic_loss",
+        "Losses/actor_loss",
+        "Losses/alpha_loss",
+        "Losses/model_loss",
+        "Diagnostics/model_next_obs_mse",
+        "Diagnostics/model_reward_mse",
+    } <= tags, tags
+    assert not any(tag.startswith("while/") for tag in tags)
