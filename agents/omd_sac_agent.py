@@ -52,6 +52,7 @@ class OmdSacAgent(sac_agent.SacAgent):
         inner_steps: int = 1,
         inverse: str = "identity",
         inverse_options: Optional[dict] = None,
+        model_grad_through_actor: bool = True,
         seed: Optional[int] = None,
         name: Optional[str] = None,
         **sac_kwargs,
@@ -72,6 +73,12 @@ class OmdSacAgent(sac_agent.SacAgent):
             how the inverse Hessian of the inner critic loss is applied.
           inverse_options: dict of ridge, max_iter, tol for 'cg'/'normal_cg';
             default `model_learning.DEFAULT_INVERSE_OPTIONS`.
+          model_grad_through_actor: whether the model-based critic target's
+            next action a' ~ π(·|s'_θ) and its log π pass gradients to the
+            model through the actor.  False samples them at
+            stop_gradient(s'_θ), as the paper's reference code does: the
+            hypergradient then reaches the model only through
+            Q̄(s'_θ, a') and r_θ (a' itself still depends on the actor).
           seed: seeds the stream of per-train-step sampling seeds (see
             `noise_seed`); None draws a non-deterministic one.
           name: agent name.
@@ -102,6 +109,7 @@ class OmdSacAgent(sac_agent.SacAgent):
             (time_step_spec.observation, action_spec), training=False
         )
         self._model_network = model_network
+        self._model_grad_through_actor = model_grad_through_actor
         self._seed_stream = (
             tf.random.Generator.from_non_deterministic_state()
             if seed is None
@@ -159,11 +167,17 @@ class OmdSacAgent(sac_agent.SacAgent):
     def soft_targets(self, next_observations, rewards, discounts, seed):
         """r + γ·discount·(min(Q̄₁, Q̄₂)(s', a') − α log π(a'|s')), [B].
 
-        Differentiable w.r.t. ``next_observations`` and ``rewards`` (also
-        through a' = π(s')), never w.r.t. the target critics' weights, which
-        no optimiser of this agent updates.
+        Differentiable w.r.t. ``next_observations`` (through a' = π(s') too
+        unless ``model_grad_through_actor`` is False) and ``rewards``, never
+        w.r.t. the target critics' weights, which no optimiser of this agent
+        updates.
         """
-        next_actions, next_log_pi = self._sample_actions(next_observations, seed)
+        actor_input = (
+            next_observations
+            if self._model_grad_through_actor
+            else tf.stop_gradient(next_observations)
+        )
+        next_actions, next_log_pi = self._sample_actions(actor_input, seed)
         target_input = (next_observations, next_actions)
         q1, _ = self._target_critic_network_1(target_input, training=False)
         q2, _ = self._target_critic_network_2(target_input, training=False)

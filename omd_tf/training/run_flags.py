@@ -32,6 +32,7 @@ ADDED_FLAGS = {
     "reset_q_optimizer": False,
     "initializer": "glorot",
     "update_order": "q_first",
+    "model_grad_through_actor": True,
 }
 
 

@@ -56,6 +56,7 @@ def make_agent(
     gamma,
     inner_steps,
     inverse,
+    model_grad_through_actor,
     seed,
 ):
     """An initialised `OmdSacAgent` with SAC's default networks and Adam.
@@ -81,6 +82,7 @@ def make_agent(
         model_loss=agent,
         inner_steps=inner_steps,
         inverse=inverse,
+        model_grad_through_actor=model_grad_through_actor,
         seed=seed,
         target_update_tau=tau,
         gamma=gamma,
@@ -97,6 +99,7 @@ def _check_numbers(args):
         model_learning.INVERSES,
         learning_rates=("actor_lr", "critic_lr", "alpha_lr", "model_lr"),
     )
+    checks.boolean("model_grad_through_actor", args["model_grad_through_actor"])
 
 
 def make_trainer(
@@ -117,6 +120,7 @@ def make_trainer(
     gamma=0.99,
     inner_steps=1,
     inverse="identity",
+    model_grad_through_actor=True,
     hidden_dim=256,
     seed=0,
     eval_interval=5000,
@@ -149,6 +153,10 @@ def make_trainer(
       gamma: discount.
       inner_steps: K, SAC steps per model step.
       inverse: 'identity' | 'cg' | 'normal_cg' for the OMD gradient.
+      model_grad_through_actor: whether the model-based target's next
+        action passes the hypergradient to the model through the actor;
+        False samples it at stop_gradient(s'_θ), as the paper's reference
+        code does (see `OmdSacAgent`).
       hidden_dim: hidden width of the actor and critics.
       seed: random seed.
       eval_interval: env steps between evaluations.
@@ -182,6 +190,9 @@ FLAG_HELP = {
     "alpha_lr": "Adam learning rate of log α.",
     "tau": "Polyak coefficient of the target critics.",
     "inner_steps": "K: SAC steps per model step.",
+    "model_grad_through_actor": "Model gradient also through a' = π(s'_θ); "
+    "--nomodel_grad_through_actor samples a' at stop_gradient(s'_θ) "
+    "(the reference code).",
     "hidden_dim": "Hidden width of actor and critics.",
     "greedy_eval": "Evaluate/export the actor's mode.",
 }

@@ -83,14 +83,19 @@ def _batch(agent, experience):
     return model_learning.Batch.from_transition(agent._as_transition(experience))
 
 
-def _independent_sac_losses(agent, batch, seed):
-    """Model-based and real critic losses written out from the networks."""
+def _independent_sac_losses(agent, batch, seed, through_actor=True):
+    """Model-based and real critic losses written out from the networks.
+
+    ``through_actor`` False feeds the actor the model's next observation with
+    its gradient stopped.
+    """
     critics = (agent._critic_network_1, agent._critic_network_2)
     targets = (agent._target_critic_network_1, agent._target_critic_network_2)
     alpha = tf.exp(agent._log_alpha)
 
     def target(next_obs, reward):
-        dist, _ = agent._actor_network(next_obs, step_type=(), network_state=())
+        actor_obs = next_obs if through_actor else tf.stop_gradient(next_obs)
+        dist, _ = agent._actor_network(actor_obs, step_type=(), network_state=())
         a = dist.sample(seed=seed)
         log_pi = dist.log_prob(a)
         q = tf.minimum(*[t((next_obs, a))[0] for t in targets])
@@ -112,12 +117,9 @@ def _independent_sac_losses(agent, batch, seed):
     return model_loss, true_loss
 
 
-def test_model_gradient_equals_independent_eq13(pendulum, experience):
-    agent = make_sac_agent(pendulum)
-    batch = _batch(agent, experience)
-    seed = tf.constant([3, 4], tf.int32)
-    _, grads = agent.model_gradients(batch, seed)
-    model_loss, true_loss = _independent_sac_losses(agent, batch, seed)
+def _independent_eq13(agent, batch, seed, through_actor):
+    """−(∂L_true/∂w)ᵀ ∂²L/∂θ∂w by nested tapes on `_independent_sac_losses`."""
+    model_loss, true_loss = _independent_sac_losses(agent, batch, seed, through_actor)
     w = agent._critic_variables()
     theta = agent.model_network.trainable_variables
     with tf.GradientTape() as tape:
@@ -128,10 +130,22 @@ def test_model_gradient_equals_independent_eq13(pendulum, experience):
             inner = model_loss()
         dl_dw = inner_tape.gradient(inner, w)
         product = tf.add_n([tf.reduce_sum(a * b) for a, b in zip(dl_true_dw, dl_dw)])
-    expected = outer_tape.gradient(product, theta)
+    return [-g for g in outer_tape.gradient(product, theta)]
+
+
+@pytest.mark.parametrize("through_actor", [True, False])
+def test_model_gradient_equals_independent_eq13(pendulum, experience, through_actor):
+    agent = make_sac_agent(pendulum, model_grad_through_actor=through_actor)
+    batch = _batch(agent, experience)
+    seed = tf.constant([3, 4], tf.int32)
+    _, grads = agent.model_gradients(batch, seed)
+    expected = _independent_eq13(agent, batch, seed, through_actor)
     assert any(float(tf.norm(g)) > 1e-6 for g in expected)
     for g, e in zip(grads, expected):
-        np.testing.assert_allclose(g, -e, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-6)
+    # The option changes the gradient: the other path is not the same.
+    other = _independent_eq13(agent, batch, seed, not through_actor)
+    assert max(float(tf.reduce_max(tf.abs(g - o))) for g, o in zip(grads, other)) > 1e-5
 
 
 def test_train_applies_the_model_gradient(pendulum, experience):

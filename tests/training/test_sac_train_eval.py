@@ -42,6 +42,7 @@ TINY_FLAGS = [f"--{name}={value}" for name, value in TINY.items()]
         (dict(gamma=1.5), "--gamma"),
         (dict(inverse="lu"), "--inverse"),
         (dict(num_distractors=-1), "--num_distractors"),
+        (dict(model_grad_through_actor="no"), "--model_grad_through_actor"),
     ],
 )
 def test_bad_input_fails_before_writing_anything(tmp_path, kwargs, message):
