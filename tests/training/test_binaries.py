@@ -40,7 +40,8 @@ def _foreign_lines(stderr):
     ],
 )
 def test_helpshort_lists_the_binarys_own_flags(run_binary, binary, wanted):
-    for help_flag in ("--helpshort", "--help"):
+    # --help prints the same as --helpshort (absl); asked of one binary only.
+    for help_flag in ("--helpshort", "--help") if binary == "train_eval.py" else ("--helpshort",):
         result = run_binary(binary, help_flag)  # absl exits 1 after help.
         assert not result.stderr
         for flag in wanted + ["--verbose"]:
