@@ -305,19 +305,19 @@ class Trainer:
         )
 
     def _raise_nonfinite(self, name):
-        step = self.env_steps
         kept = self._checkpoints.latest
-        resume = (
+        where = (
             f"The last good checkpoint, {kept}, is kept and nothing after it "
-            "was saved. Re-running the same "
-            "command resumes from it and, the run being deterministic, meets "
-            "the same loss again: start a changed configuration (e.g. smaller "
-            "learning rates) in a new --root_dir."
+            "was saved. Re-running the same command resumes from it"
             if kept
-            else "No checkpoint had been saved yet."
+            else "No checkpoint had been saved yet. Re-running the same command "
+            "starts again"
         )
         raise NonFiniteLoss(
-            f"Stopped at env step {step}: the {name} is inf or NaN. {resume}"
+            f"Stopped at env step {self.env_steps}: the {name} is inf or NaN. "
+            f"{where} and, the run being deterministic, meets the same loss "
+            "again: start a changed configuration (e.g. smaller learning "
+            "rates) in a new --root_dir."
         )
 
     def collect_random(self, num_steps):
