@@ -96,6 +96,9 @@ class ModelLearning(tf.Module):
         default `DEFAULT_INVERSE_OPTIONS`.
       value_networks: the fixed random value networks V_k (obs -> [B]), for
         'vep'.
+      likelihood_weight: λ ≥ 0; 'omd' minimises L_true + λ·(the MLE loss),
+        a likelihood term beyond the paper that anchors the model's
+        predictions to the data (0, the default, is the paper's pure OMD).
     """
 
     def __init__(
@@ -108,6 +111,7 @@ class ModelLearning(tf.Module):
         inverse: str = "identity",
         inverse_options: Optional[dict] = None,
         value_networks: Sequence[Callable] = (),
+        likelihood_weight: float = 0.0,
     ):
         if model_loss not in allowed_losses:
             raise ValueError(
@@ -124,6 +128,12 @@ class ModelLearning(tf.Module):
             )
         if inverse not in INVERSES:
             raise ValueError(f"`inverse` must be one of {INVERSES}, got {inverse!r}.")
+        if not likelihood_weight >= 0:
+            raise ValueError(
+                f"`likelihood_weight` must be >= 0, got {likelihood_weight!r}."
+            )
+        if likelihood_weight and model_loss != "omd":
+            raise ValueError("`likelihood_weight` applies to model_loss='omd' only.")
         if model_loss == "vep" and not value_networks:
             raise ValueError("`value_networks` must be non-empty for model_loss='vep'.")
         super().__init__(name="model_learning")
@@ -136,6 +146,7 @@ class ModelLearning(tf.Module):
             inverse_options = DEFAULT_INVERSE_OPTIONS
         self.inverse_options = dict(inverse_options or {})
         self.value_networks = tuple(value_networks)
+        self.likelihood_weight = float(likelihood_weight)
 
     def predict(self, batch: Batch, training=False):
         """(next_observations [B, ...], rewards [B]) predicted by the model."""
@@ -170,7 +181,8 @@ class ModelLearning(tf.Module):
 
         For 'omd' the loss is L_true(w) and the gradient is its implicit
         hypergradient (eq. 13, or with the inverse Hessian of
-        ``inner_loss_fn`` applied by CG); otherwise the MLE/VEP loss and its
+        ``inner_loss_fn`` applied by CG), plus ``likelihood_weight`` times
+        the MLE loss and its gradient; otherwise the MLE/VEP loss and its
         ordinary gradient.
         """
         model_variables = self.model_network.trainable_variables
@@ -185,6 +197,8 @@ class ModelLearning(tf.Module):
                     solve=self.inverse,
                     **self.inverse_options,
                 )
+                if self.likelihood_weight:
+                    loss += self.likelihood_weight * self.mle_loss(batch)
             elif self.model_loss == "mle":
                 loss = self.mle_loss(batch)
             else:

@@ -53,6 +53,7 @@ class OmdSacAgent(sac_agent.SacAgent):
         inverse: str = "identity",
         inverse_options: Optional[dict] = None,
         model_grad_through_actor: bool = True,
+        likelihood_weight: float = 0.0,
         seed: Optional[int] = None,
         name: Optional[str] = None,
         **sac_kwargs,
@@ -79,6 +80,8 @@ class OmdSacAgent(sac_agent.SacAgent):
             stop_gradient(s'_θ), as the paper's reference code does: the
             hypergradient then reaches the model only through
             Q̄(s'_θ, a') and r_θ (a' itself still depends on the actor).
+          likelihood_weight: λ ≥ 0 of an MLE term added to the OMD model
+            loss (`model_learning.ModelLearning`; 0 is the paper's OMD).
           seed: seeds the stream of per-train-step sampling seeds (see
             `noise_seed`); None draws a non-deterministic one.
           name: agent name.
@@ -93,6 +96,7 @@ class OmdSacAgent(sac_agent.SacAgent):
             inner_steps=inner_steps,
             inverse=inverse,
             inverse_options=inverse_options,
+            likelihood_weight=likelihood_weight,
         )
         super().__init__(
             time_step_spec,

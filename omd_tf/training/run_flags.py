@@ -33,6 +33,7 @@ ADDED_FLAGS = {
     "initializer": "glorot",
     "update_order": "q_first",
     "model_grad_through_actor": True,
+    "likelihood_weight": 0.0,
 }
 
 

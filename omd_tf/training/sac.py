@@ -57,6 +57,7 @@ def make_agent(
     inner_steps,
     inverse,
     model_grad_through_actor,
+    likelihood_weight,
     seed,
 ):
     """An initialised `OmdSacAgent` with SAC's default networks and Adam.
@@ -83,6 +84,7 @@ def make_agent(
         inner_steps=inner_steps,
         inverse=inverse,
         model_grad_through_actor=model_grad_through_actor,
+        likelihood_weight=likelihood_weight,
         seed=seed,
         target_update_tau=tau,
         gamma=gamma,
@@ -100,6 +102,9 @@ def _check_numbers(args):
         learning_rates=("actor_lr", "critic_lr", "alpha_lr", "model_lr"),
     )
     checks.boolean("model_grad_through_actor", args["model_grad_through_actor"])
+    checks.in_interval("likelihood_weight", args["likelihood_weight"], 0, float("inf"))
+    if args["likelihood_weight"] and args["agent"] != "omd":
+        raise checks.ConfigError("--likelihood_weight applies to --agent=omd only.")
 
 
 def make_trainer(
@@ -121,6 +126,7 @@ def make_trainer(
     inner_steps=1,
     inverse="identity",
     model_grad_through_actor=True,
+    likelihood_weight=0.0,
     hidden_dim=256,
     seed=0,
     eval_interval=5000,
@@ -157,6 +163,8 @@ def make_trainer(
         action passes the hypergradient to the model through the actor;
         False samples it at stop_gradient(s'_θ), as the paper's reference
         code does (see `OmdSacAgent`).
+      likelihood_weight: λ ≥ 0 of the MLE term added to OMD's model loss
+        (beyond the paper; 0 is pure OMD; 'omd' only).
       hidden_dim: hidden width of the actor and critics.
       seed: random seed.
       eval_interval: env steps between evaluations.
@@ -193,6 +201,8 @@ FLAG_HELP = {
     "model_grad_through_actor": "Model gradient also through a' = π(s'_θ); "
     "--nomodel_grad_through_actor samples a' at stop_gradient(s'_θ) "
     "(the reference code).",
+    "likelihood_weight": "λ of an MLE term added to OMD's model loss (0: the "
+    "paper's pure OMD).",
     "hidden_dim": "Hidden width of actor and critics.",
     "greedy_eval": "Evaluate/export the actor's mode.",
 }

@@ -148,6 +148,38 @@ def test_model_gradient_equals_independent_eq13(pendulum, experience, through_ac
     assert max(float(tf.reduce_max(tf.abs(g - o))) for g, o in zip(grads, other)) > 1e-5
 
 
+def test_likelihood_weight_adds_the_mle_gradient(pendulum, experience):
+    weight = 0.5
+    agent = make_sac_agent(pendulum, likelihood_weight=weight)
+    batch = _batch(agent, experience)
+    seed = tf.constant([3, 4], tf.int32)
+    _, grads = agent.model_gradients(batch, seed)
+    theta = agent.model_network.trainable_variables
+    with tf.GradientTape() as tape:
+        (next_obs, reward), _ = agent.model_network((batch.observations, batch.actions))
+        mle = tf.reduce_mean(
+            tf.reduce_sum(tf.square(next_obs - batch.next_observations), -1)
+            + tf.square(reward - batch.rewards)
+        )
+    mle_grads = tape.gradient(mle, theta)
+    omd_grads = _independent_eq13(agent, batch, seed, through_actor=True)
+    for g, o, m in zip(grads, omd_grads, mle_grads):
+        np.testing.assert_allclose(g, o + weight * m, rtol=1e-4, atol=1e-6)
+    assert max(float(tf.reduce_max(tf.abs(m))) for m in mle_grads) > 1e-3
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(likelihood_weight=-1.0), "likelihood_weight"),
+        (dict(likelihood_weight=1.0, model_loss="mle"), "model_loss='omd' only"),
+    ],
+)
+def test_bad_likelihood_weight(pendulum, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_sac_agent(pendulum, **kwargs)
+
+
 def test_train_applies_the_model_gradient(pendulum, experience):
     """With SGD(0.1) on the model, θ moves by −0.1·(eq. 13 at the post-inner w)."""
     agent = make_sac_agent(pendulum, sgd=True, seed=7)

@@ -43,6 +43,8 @@ TINY_FLAGS = [f"--{name}={value}" for name, value in TINY.items()]
         (dict(inverse="lu"), "--inverse"),
         (dict(num_distractors=-1), "--num_distractors"),
         (dict(model_grad_through_actor="no"), "--model_grad_through_actor"),
+        (dict(likelihood_weight=-0.1), "--likelihood_weight"),
+        (dict(likelihood_weight=0.1, agent="mle"), "--likelihood_weight applies"),
     ],
 )
 def test_bad_input_fails_before_writing_anything(tmp_path, kwargs, message):
