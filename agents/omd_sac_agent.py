@@ -222,12 +222,15 @@ class OmdSacAgent(sac_agent.SacAgent):
         )
         return self.critic_loss_on(batch.observations, batch.actions, targets, weights)
 
-    def _minimize(self, loss_fn, variables, optimizer):
-        """One optimiser step on ``loss_fn()``; returns the loss."""
+    def _minimize(self, name, loss_fn, variables, optimizer):
+        """One optimiser step on ``loss_fn()``; returns the loss.
+
+        A non-finite loss raises `InvalidArgumentError` naming ``name``.
+        """
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(variables)
             loss = loss_fn()
-        tf.debugging.check_numerics(loss, "loss is inf or nan")
+        tf.debugging.check_numerics(loss, f"{name} is inf or nan")
         self._apply_gradients(tape.gradient(loss, variables), variables, optimizer)
         return loss
 
@@ -241,15 +244,17 @@ class OmdSacAgent(sac_agent.SacAgent):
         model_critic_loss = lambda: self.model_critic_loss(batch, seed, critic_weights)
         for _ in range(self._model_learning.inner_steps):
             critic_loss = self._minimize(
-                model_critic_loss, critic_variables, self._critic_optimizer
+                "critic loss", model_critic_loss, critic_variables, self._critic_optimizer
             )
             actor_loss = self._minimize(
+                "actor loss",
                 lambda: self._actor_loss_weight
                 * self.actor_loss(time_steps, weights=weights, training=True),
                 self._actor_network.trainable_variables,
                 self._actor_optimizer,
             )
             alpha_loss = self._minimize(
+                "alpha loss",
                 lambda: self._alpha_loss_weight
                 * self.alpha_loss(time_steps, weights=weights, training=True),
                 [self._log_alpha],
