@@ -96,6 +96,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         update_order="q_first",
         inverse="identity",
         inverse_options=None,
+        likelihood_weight=0.0,
         alpha=0.01,
         gamma=0.99,
         epsilon=0.1,
@@ -145,6 +146,10 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             Hessian of L(θ, w) applied iteratively) for the OMD gradient.
           inverse_options: dict of ridge, max_iter, tol for 'cg'/'normal_cg';
             default `model_learning.DEFAULT_INVERSE_OPTIONS`.
+          likelihood_weight: λ ≥ 0, model_loss='omd' only: the model
+            minimises L_true + λ·(the MLE loss), a likelihood term beyond
+            the paper that anchors r_θ and f_θ to the data; 0 (the default)
+            is the paper's pure OMD.
           alpha: soft-max temperature α > 0.
           gamma: discount γ in [0, 1].
           epsilon: probability in [0, 1] of a uniformly random collect action.
@@ -212,6 +217,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             inner_steps=inner_steps,
             inverse=inverse,
             inverse_options=inverse_options,
+            likelihood_weight=likelihood_weight,
             value_networks=[
                 lambda observation, net=net: net(observation)[0]
                 for net in self._value_networks

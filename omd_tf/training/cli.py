@@ -28,6 +28,8 @@ SHARED_FLAG_HELP = {
     "model_lr": "Adam learning rate of the model.",
     "gamma": "Discount.",
     "inverse": "OMD inverse: identity | cg | normal_cg.",
+    "likelihood_weight": "λ of an MLE term added to OMD's model loss (0: the "
+    "paper's pure OMD).",
     "seed": "Random seed.",
     "eval_interval": "Env steps between evaluations.",
     "num_eval_episodes": "Episodes per evaluation.",

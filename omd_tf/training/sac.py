@@ -102,9 +102,6 @@ def _check_numbers(args):
         learning_rates=("actor_lr", "critic_lr", "alpha_lr", "model_lr"),
     )
     checks.boolean("model_grad_through_actor", args["model_grad_through_actor"])
-    checks.in_interval("likelihood_weight", args["likelihood_weight"], 0, float("inf"))
-    if args["likelihood_weight"] and args["agent"] != "omd":
-        raise checks.ConfigError("--likelihood_weight applies to --agent=omd only.")
 
 
 def make_trainer(
@@ -201,8 +198,6 @@ FLAG_HELP = {
     "model_grad_through_actor": "Model gradient also through a' = π(s'_θ); "
     "--nomodel_grad_through_actor samples a' at stop_gradient(s'_θ) "
     "(the reference code).",
-    "likelihood_weight": "λ of an MLE term added to OMD's model loss (0: the "
-    "paper's pure OMD).",
     "hidden_dim": "Hidden width of actor and critics.",
     "greedy_eval": "Evaluate/export the actor's mode.",
 }

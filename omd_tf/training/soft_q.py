@@ -36,6 +36,7 @@ def make_agent(
     epsilon,
     inner_steps,
     inverse,
+    likelihood_weight,
     greedy_eval,
     jit_compile,
 ):
@@ -72,6 +73,7 @@ def make_agent(
         reset_q_optimizer=reset_q_optimizer,
         update_order=update_order,
         inverse=inverse,
+        likelihood_weight=likelihood_weight,
         alpha=alpha,
         gamma=gamma,
         epsilon=epsilon,
@@ -121,6 +123,7 @@ def make_trainer(
     epsilon=0.1,
     inner_steps=1,
     inverse="identity",
+    likelihood_weight=0.0,
     hidden_dim=32,
     seed=0,
     eval_interval=1000,
@@ -173,6 +176,9 @@ def make_trainer(
       epsilon: probability of a random collect action.
       inner_steps: K, inner Q steps per model step.
       inverse: 'identity' | 'cg' | 'normal_cg' for the OMD gradient.
+      likelihood_weight: λ ≥ 0 of an MLE term added to OMD's model loss
+        (--agent=omd only; 0 is the paper's pure OMD), see
+        `agents.OmdSoftQAgent`.
       hidden_dim: hidden width of the Q networks.
       seed: random seed.
       eval_interval: env steps between evaluations.

@@ -194,8 +194,10 @@ def _mixed_product(agent, t, vector):
     )
 
 
-def _run_sgd_agent(make_agent, cartpole, experience, q_lr, tau):
-    agent = make_agent(cartpole, "omd", _sgd(q_lr), _sgd(1.0), target_update_tau=tau)
+def _run_sgd_agent(make_agent, cartpole, experience, q_lr, tau, **kwargs):
+    agent = make_agent(
+        cartpole, "omd", _sgd(q_lr), _sgd(1.0), target_update_tau=tau, **kwargs
+    )
     # Targets different from the online networks, so that w̄ matters.
     for variable in _target_variables(agent):
         variable.assign(variable * 0.8)
@@ -208,14 +210,38 @@ def _run_sgd_agent(make_agent, cartpole, experience, q_lr, tau):
     return agent, initial, info
 
 
-def test_omd_model_gradient_is_eq_13(cartpole, experience, make_agent):
+def _mle_loss_and_gradient(agent, t):
+    """The masked MLE loss of the current model and its gradient, by one tape."""
+    theta = agent.model_network.trainable_variables
+    with tf.GradientTape() as tape:
+        next_obs, reward = agent.model_network((t.observation, t.action))[0]
+        errors = tf.reduce_sum(tf.square(next_obs - t.next_observation), -1)
+        errors += tf.square(reward - t.reward)
+        loss = tf.reduce_sum(t.mask * errors) / tf.reduce_sum(t.mask)
+    return loss, tape.gradient(loss, theta)
+
+
+@pytest.mark.parametrize("likelihood_weight", [0.0, 0.5])
+def test_omd_model_gradient_is_eq_13(
+    cartpole, experience, make_agent, likelihood_weight
+):
+    """With λ > 0 the step adds λ times the MLE gradient (and loss) to eq. 13."""
     q_lr, tau = 0.05, 0.1
-    agent, initial, info = _run_sgd_agent(make_agent, cartpole, experience, q_lr, tau)
+    agent, initial, info = _run_sgd_agent(
+        make_agent, cartpole, experience, q_lr, tau, likelihood_weight=likelihood_weight
+    )
     theta1 = _values(agent.model_network.trainable_variables)
     t = _transitions(experience)
     true_loss, true_grad = _inner_step_and_true_gradient(agent, t, initial, q_lr, tau)
-    np.testing.assert_allclose(info.extra.model_loss, true_loss, rtol=1e-5)
-    hypergradient = [-m for m in _mixed_product(agent, t, true_grad)]
+    mle_loss, mle_grad = _mle_loss_and_gradient(agent, t)
+    assert max(float(tf.reduce_max(tf.abs(m))) for m in mle_grad) > 1e-3
+    np.testing.assert_allclose(
+        info.extra.model_loss, true_loss + likelihood_weight * mle_loss, rtol=1e-5
+    )
+    hypergradient = [
+        likelihood_weight * m - h
+        for m, h in zip(mle_grad, _mixed_product(agent, t, true_grad))
+    ]
     # Plain SGD with learning rate 1: θ1 = θ0 − dL_true/dθ.
     applied = [t0 - t1 for t0, t1 in zip(initial[2], theta1)]
     _assert_all_close(applied, hypergradient, rtol=1e-4, atol=1e-6)

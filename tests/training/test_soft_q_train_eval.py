@@ -45,6 +45,8 @@ TINY = dict(
         (dict(agent="mle", update_order="q_last"), "--update_order"),
         (dict(agent="omd", update_order="model_first"), "--update_order"),
         (dict(protocol="reference", q_lr=0.0), "--q_lr"),
+        (dict(likelihood_weight=-0.1), "--likelihood_weight"),
+        (dict(agent="vep", likelihood_weight=1.0), "--likelihood_weight"),
     ],
 )
 def test_bad_input_fails_before_writing_anything(tmp_path, kwargs, flag):
