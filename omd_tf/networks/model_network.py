@@ -1,12 +1,11 @@
 """Deterministic dynamics and reward model f_θ(s, a), g_θ(s, a)."""
 
 import tensorflow as tf
-from tf_agents.networks import network
 
 from omd_tf.networks import mlp
 
 
-class ModelNetwork(network.Network):
+class ModelNetwork(mlp.MemberNetwork):
     """(observation, action) -> (next observation, reward), both deterministic.
 
     The input is concat(observation, one-hot(action)) for a scalar integer
@@ -28,6 +27,12 @@ class ModelNetwork(network.Network):
     input: at initialisation when that unit's weight is negative, or later in
     training.  ``activation='swish'`` (MBPO's model activation) or 'elu' /
     'tanh' never have zero gradient on a whole input range.
+
+    With ``num_members=N`` the model is a population of N models (see
+    `mlp.MemberNetwork`): observations [N, B, D] with actions [N, B] or
+    [N, B, A] give next observations [N, B, D] and rewards [N, B]; flat
+    observations [N·E, D] with actions [N·E] or [N·E, A] give [N·E, D] and
+    [N·E].
     """
 
     def __init__(
@@ -39,6 +44,7 @@ class ModelNetwork(network.Network):
         activation="relu",
         initializer="glorot",
         name="ModelNetwork",
+        num_members=None,
     ):
         """Args:
         observation_spec: float `TensorSpec` of shape [D].
@@ -50,6 +56,8 @@ class ModelNetwork(network.Network):
         initializer: kernel initialisation, one of `mlp.INITIALIZERS` (see
           `mlp.kernel_initializers`; 'orthogonal' starts both outputs near 0).
         name: network name.
+        num_members: None (one model) or the number of members N (positive
+          int), each with its own independently initialised MLPs.
         """
         super().__init__(
             input_tensor_spec=(observation_spec, action_spec), state_spec=(), name=name
@@ -69,6 +77,7 @@ class ModelNetwork(network.Network):
                 f"{action_spec}."
             )
         self._predict_delta = predict_delta
+        self._num_members = num_members
         self._dynamics = tf.keras.Sequential(
             mlp.mlp_layers(
                 hidden_dim,
@@ -76,6 +85,7 @@ class ModelNetwork(network.Network):
                 name="dynamics",
                 initializer=initializer,
                 activation=activation,
+                num_members=num_members,
             ),
             name="dynamics",
         )
@@ -86,6 +96,7 @@ class ModelNetwork(network.Network):
                 name="reward",
                 initializer=initializer,
                 activation=activation,
+                num_members=num_members,
             ),
             name="reward",
         )
@@ -98,14 +109,17 @@ class ModelNetwork(network.Network):
             action_features = tf.one_hot(action, self._num_actions, dtype=tf.float32)
         return tf.concat([observation, action_features], axis=-1)
 
-    def call(self, inputs, step_type=None, network_state=(), training=False):
-        del step_type, training
+    def _predict(self, inputs):
         features = self._features(inputs)
         next_observation = self._dynamics(features)
         if self._predict_delta:
             next_observation += inputs[0]
         reward = tf.squeeze(self._reward(features), axis=-1)
-        return (next_observation, reward), network_state
+        return next_observation, reward
+
+    def call(self, inputs, step_type=None, network_state=(), training=False):
+        del step_type, training
+        return self._member_call(self._predict, inputs), network_state
 
     def live_unit_fractions(self, inputs):
         """Per hidden unit, the fraction of inputs on which its output moves.
@@ -116,23 +130,26 @@ class ModelNetwork(network.Network):
         makes the MLP's output constant.
 
         Args:
-          inputs: (observations [B, D], actions [B] or [B, A]).
+          inputs: (observations [B, D], actions [B] or [B, A]); with
+            ``num_members=N``: (observations [N, B, D], actions [N, B] or
+            [N, B, A]).
 
         Returns:
-          {layer name: float32 [hidden_dim]} for the hidden layers of the
-          dynamics and reward MLPs.
+          {layer name: float32 [hidden_dim]} ([N, hidden_dim] with members)
+          for the hidden layers of the dynamics and reward MLPs.
         """
         fractions = {}
         for mlp_model in (self._dynamics, self._reward):
             hidden = self._features(inputs)
             for layer in mlp_model.layers[:-1]:
+                bias = tf.expand_dims(layer.bias, -2)  # [1, H], members [N, 1, H].
                 with tf.GradientTape() as tape:
-                    pre_activation = tf.matmul(hidden, layer.kernel) + layer.bias
+                    pre_activation = tf.matmul(hidden, layer.kernel) + bias
                     tape.watch(pre_activation)
                     hidden = layer.activation(pre_activation)
                 slope = tape.gradient(hidden, pre_activation)
                 live = tf.cast(tf.not_equal(slope, 0.0), tf.float32)
-                fractions[layer.name] = tf.reduce_mean(live, axis=0)
+                fractions[layer.name] = tf.reduce_mean(live, axis=-2)
         return fractions
 
     def alive_mlps(self, inputs):
@@ -141,16 +158,19 @@ class ModelNetwork(network.Network):
         An MLP is alive when every hidden layer has a unit that is live (see
         `live_unit_fractions`) on at least one input.  A dead MLP (some
         hidden layer without a live unit) predicts the same for every input
-        of the batch, and no gradient reaches its hidden layers.
+        of the batch, and no gradient reaches its hidden layers.  With
+        ``num_members=N``: {"dynamics": [bool] * N, "reward": [bool] * N},
+        one per member.
 
         Args:
-          inputs: (observations [B, D], actions [B] or [B, A]).
+          inputs: as for `live_unit_fractions`.
         """
         fractions = self.live_unit_fractions(inputs)
-        return {
-            mlp_model.name: all(
-                bool(tf.reduce_any(fractions[layer.name] > 0.0))
+        alive = {}
+        for mlp_model in (self._dynamics, self._reward):
+            layers_alive = [
+                tf.reduce_any(fractions[layer.name] > 0.0, axis=-1)
                 for layer in mlp_model.layers[:-1]
-            )
-            for mlp_model in (self._dynamics, self._reward)
-        }
+            ]
+            alive[mlp_model.name] = tf.reduce_all(layers_alive, axis=0).numpy().tolist()
+        return alive
