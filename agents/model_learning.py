@@ -74,8 +74,23 @@ def squared_errors(batch, next_observations, rewards):
 
 
 def masked_mean(values, valid):
-    """Mean of ``values`` [B] over entries with ``valid`` [B] = 1."""
-    return tf.math.divide_no_nan(tf.reduce_sum(values * valid), tf.reduce_sum(valid))
+    """Mean of ``values`` [..., B] over entries with ``valid`` [..., B] = 1.
+
+    Returns a scalar for [B] inputs and one mean per member, [N], for a
+    population's [N, B] (see `OmdSoftQAgent`'s ``num_members``).
+    """
+    return tf.math.divide_no_nan(
+        tf.reduce_sum(values * valid, axis=-1), tf.reduce_sum(valid, axis=-1)
+    )
+
+
+def member_sum(losses):
+    """The loss to differentiate: the sum over members of [N] per-member losses.
+
+    A scalar loss (one agent) is returned as it is; a population's members
+    then get exactly their own gradients.
+    """
+    return tf.reduce_sum(losses)
 
 
 class ModelLearning(tf.Module):
@@ -99,6 +114,10 @@ class ModelLearning(tf.Module):
       likelihood_weight: λ ≥ 0; 'omd' minimises L_true + λ·(the MLE loss),
         a likelihood term beyond the paper that anchors the model's
         predictions to the data (0, the default, is the paper's pure OMD).
+      num_members: N for a population whose variables and batches carry a
+        leading member axis ([N, B, ...] batches); every loss is then the sum
+        of the members' own losses and the 'cg' / 'normal_cg' inverses solve
+        each member's system separately.  None for one agent.
     """
 
     def __init__(
@@ -112,6 +131,7 @@ class ModelLearning(tf.Module):
         inverse_options: Optional[dict] = None,
         value_networks: Sequence[Callable] = (),
         likelihood_weight: float = 0.0,
+        num_members: Optional[int] = None,
     ):
         if model_loss not in allowed_losses:
             raise ValueError(
@@ -145,6 +165,9 @@ class ModelLearning(tf.Module):
         if inverse_options is None and inverse != "identity":
             inverse_options = DEFAULT_INVERSE_OPTIONS
         self.inverse_options = dict(inverse_options or {})
+        if num_members is not None and inverse != "identity":
+            self.inverse_options["batch_dims"] = 1
+        self.num_members = num_members
         self.value_networks = tuple(value_networks)
         self.likelihood_weight = float(likelihood_weight)
 
@@ -162,7 +185,7 @@ class ModelLearning(tf.Module):
     def mle_loss(self, batch: Batch):
         """‖f_θ(s, a) − s'‖² + (r_θ(s, a) − r)², averaged over valid pairs."""
         obs_error, reward_error = self.errors(batch, training=True)
-        return masked_mean(obs_error + reward_error, batch.valid)
+        return member_sum(masked_mean(obs_error + reward_error, batch.valid))
 
     def vep_loss(self, batch: Batch):
         """Σ_k (V_k(s') − V_k(f_θ(s, a)))² + (r_θ − r)², averaged over pairs."""
@@ -174,7 +197,7 @@ class ModelLearning(tf.Module):
             ]
         )
         reward_error = tf.square(rewards - batch.rewards)
-        return masked_mean(value_error + reward_error, batch.valid)
+        return member_sum(masked_mean(value_error + reward_error, batch.valid))
 
     def model_gradients(self, true_loss_fn, inner_loss_fn, inner_variables, batch):
         """(loss, gradients w.r.t. the model's trainable variables).
@@ -210,16 +233,18 @@ class ModelLearning(tf.Module):
 
         ``predictions`` are the model's (next observations, rewards) on
         ``batch`` before this step, which the agent has already computed;
-        the diagnostics are their errors.
+        the diagnostics are their errors.  In a population every field is
+        the mean over members of the member's own value.
         """
         tf.debugging.check_numerics(loss, "model loss is inf or nan")
         self.model_optimizer.apply_gradients(
             zip(gradients, self.model_network.trainable_variables)
         )
         obs_error, reward_error = squared_errors(batch, *predictions)
-        obs_dims = tf.cast(tf.size(batch.next_observations[0]), tf.float32)
+        obs_dims = batch.next_observations.shape[-1]
         return ModelInfo(
-            model_loss=loss,
-            model_next_obs_mse=masked_mean(obs_error, batch.valid) / obs_dims,
-            model_reward_mse=masked_mean(reward_error, batch.valid),
+            model_loss=loss / (self.num_members or 1),
+            model_next_obs_mse=tf.reduce_mean(masked_mean(obs_error, batch.valid))
+            / obs_dims,
+            model_reward_mse=tf.reduce_mean(masked_mean(reward_error, batch.valid)),
         )

@@ -23,6 +23,10 @@ the model steps on one batch, then the K Q steps use the updated model's
 predictions on a second, fresh batch, as the paper's reference code does.
 
 In every variant Q learns only from model outputs.
+
+With ``num_members=N`` the agent is a population: N independent agents of
+one configuration (different initial weights), trained in lockstep by one
+`train` call on [N, B, 2] experience, member k's batch in row k.
 """
 
 import tensorflow as tf
@@ -56,9 +60,9 @@ model_reward_mse: squared error of g_θ(s, a) against the real reward, before
 """
 
 
-def _halves(nest):
-    """(first half, second half) of every tensor of ``nest`` along axis 0."""
-    halves = [tf.split(t, 2) for t in tf.nest.flatten(nest)]
+def _halves(nest, axis):
+    """(first half, second half) of every tensor of ``nest`` along ``axis``."""
+    halves = [tf.split(t, 2, axis=axis) for t in tf.nest.flatten(nest)]
     return tuple(
         tf.nest.pack_sequence_as(nest, [h[i] for h in halves]) for i in range(2)
     )
@@ -78,6 +82,15 @@ class OmdSoftQAgent(tf_agent.TFAgent):
     `omd_tf.networks`' 'orthogonal' initialiser and a Q lr of 3e-4) are the
     choices of the paper's public reference code; see
     `omd_tf.training.protocol`.
+
+    A population (``num_members=N``) takes networks built with the same
+    ``num_members`` (`omd_tf.networks`), whose variables carry a leading
+    member axis, and `train`s on [N, B, 2] `Trajectory` batches (row k:
+    member k's transitions, e.g. `omd_tf.training.member_replay`).  Every
+    loss is the sum over members of the member's own mean, so each member's
+    gradients, Adam moments, Polyak targets and OMD hypergradient are its
+    own; `LossInfo.extra` holds the means over members.  The policies act
+    on a batched env whose rows k·E … (k+1)·E − 1 belong to member k.
     """
 
     def __init__(
@@ -103,6 +116,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         target_update_tau=0.01,
         greedy_eval=False,
         jit_compile=True,
+        num_members=None,
         train_step_counter=None,
         name=None,
     ):
@@ -162,6 +176,8 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             core (about 1.2x faster training loop than plain graph mode) and
             costs a little when it has two (about 1.1x slower), where graph
             mode runs independent ops in parallel; see bench/agent_bench.py.
+          num_members: N, the members of a population (see above), or None
+            for one agent.
           train_step_counter: int64 variable incremented by `train`;
             defaults to the global step.
           name: module name; defaults to the class name.
@@ -206,7 +222,10 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         self._value_networks = ()
         if model_loss == "vep":
             self._value_networks = tuple(
-                value_networks or networks.vep_value_networks(observation_spec)
+                value_networks
+                or networks.vep_value_networks(
+                    observation_spec, num_members=num_members
+                )
             )
             for net in self._value_networks:
                 net.create_variables(observation_spec)
@@ -218,6 +237,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             inverse=inverse,
             inverse_options=inverse_options,
             likelihood_weight=likelihood_weight,
+            num_members=num_members,
             value_networks=[
                 lambda observation, net=net: net(observation)[0]
                 for net in self._value_networks
@@ -231,6 +251,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         if reset_q_optimizer:
             q_optimizer.build(self.q_variables)
         self._update_order = update_order
+        self._num_members = num_members
         self._alpha = alpha
         self._gamma = gamma
         self._tau = target_update_tau
@@ -280,6 +301,11 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         return self._value_networks
 
     @property
+    def num_members(self):
+        """N of a population, None for one agent."""
+        return self._num_members
+
+    @property
     def batches_per_train(self):
         """Batches of B transitions that one `train` call takes, as [n·B, 2].
 
@@ -319,11 +345,17 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         )
 
     def _soft_q_loss(self, observation, action, target, weight):
-        """½ Σ_j E[weight (Q_j(s, a) − y)²] and Q̄(s, .) [B, A], the heads' mean."""
+        """½ Σ_j E[weight (Q_j(s, a) − y)²] and Q̄(s, .) [B, A], the heads' mean.
+
+        In a population: [N, B, ...] inputs, the loss summed over members.
+        """
         q_values = [net(observation)[0] for net in self._q_networks]
         losses = [
-            tf.reduce_mean(
-                weight * tf.square(common.index_with_actions(q, action) - target)
+            model_learning.member_sum(
+                tf.reduce_mean(
+                    weight * tf.square(common.index_with_actions(q, action) - target),
+                    axis=-1,
+                )
             )
             for q in q_values
         ]
@@ -350,7 +382,21 @@ class OmdSoftQAgent(tf_agent.TFAgent):
     # Training.
 
     def _as_batch(self, experience, weights):
-        batch = model_learning.Batch.from_transition(self._as_transition(experience))
+        """(`model_learning.Batch`, per-transition weights), [B] or [N, B] each."""
+        if self._num_members is None:
+            transition = self._as_transition(experience)
+        else:  # [N, B, 2] -> [N·B, 2] for the converter, then back.
+            outer = tf.shape(experience.step_type)[:2]
+            transition = tf.nest.map_structure(
+                lambda t: tf.reshape(t, tf.concat([outer, tf.shape(t)[1:]], 0)),
+                self._as_transition(
+                    tf.nest.map_structure(
+                        lambda t: tf.reshape(t, tf.concat([[-1], tf.shape(t)[2:]], 0)),
+                        experience,
+                    )
+                ),
+            )
+        batch = model_learning.Batch.from_transition(transition)
         weight = batch.valid if weights is None else batch.valid * weights
         return batch, weight
 
@@ -398,7 +444,9 @@ class OmdSoftQAgent(tf_agent.TFAgent):
     def _update(self, batch, weight):
         """K inner Q steps on model outputs and one model step, in ``update_order``."""
         if self._update_order == "model_first":
-            (model_batch, model_weight), (batch, weight) = _halves((batch, weight))
+            (model_batch, model_weight), (batch, weight) = _halves(
+                (batch, weight), axis=0 if self._num_members is None else 1
+            )
             model_info = self._model_step(
                 model_batch, model_weight, self._predictions(model_batch)
             )
@@ -410,7 +458,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         log_policy = tf.nn.log_softmax(q_mean / self._alpha)
         entropy = -tf.reduce_sum(tf.exp(log_policy) * log_policy, axis=-1)
         return OmdSoftQLossInfo(
-            q_loss=q_loss,
+            q_loss=q_loss / (self._num_members or 1),
             mean_q=tf.reduce_mean(common.index_with_actions(q_mean, batch.actions)),
             policy_entropy=tf.reduce_mean(entropy),
             **model_info._asdict(),

@@ -20,9 +20,17 @@ def cartpole():
 
 
 def _make_agent(
-    env, model_loss="omd", q_optimizer=None, model_optimizer=None, **kwargs
+    env,
+    model_loss="omd",
+    q_optimizer=None,
+    model_optimizer=None,
+    num_members=None,
+    **kwargs,
 ):
-    """An agent with small networks; Adam(1e-3) unless optimisers are given."""
+    """An agent with small networks; Adam(1e-3) unless optimisers are given.
+
+    ``num_members`` N makes a population (networks with a member axis).
+    """
     observation_spec = env.time_step_spec().observation
     action_spec = env.action_spec()
     # Plain graph mode keeps the tests fast; test_xla_update_matches_the_plain_graph
@@ -31,11 +39,16 @@ def _make_agent(
     agent = OmdSoftQAgent(
         env.time_step_spec(),
         action_spec,
-        networks.q_network(observation_spec, action_spec, hidden_dim=16),
-        networks.ModelNetwork(observation_spec, action_spec, hidden_dim=8),
+        networks.q_network(
+            observation_spec, action_spec, hidden_dim=16, num_members=num_members
+        ),
+        networks.ModelNetwork(
+            observation_spec, action_spec, hidden_dim=8, num_members=num_members
+        ),
         q_optimizer or tf.keras.optimizers.Adam(1e-3),
         model_optimizer or tf.keras.optimizers.Adam(1e-3),
         model_loss=model_loss,
+        num_members=num_members,
         train_step_counter=tf.Variable(0, dtype=tf.int64),
         **kwargs,
     )

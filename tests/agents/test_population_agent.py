@@ -1,0 +1,160 @@
+"""A population `OmdSoftQAgent` (``num_members``) against single agents.
+
+Member k of a population must train exactly as a single agent started
+from member k's weights and fed member k's batches, and never see another
+member's data.
+"""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from omd_tf import networks
+
+NUM_MEMBERS = 3
+BATCH = 32
+
+
+def _network_pairs(population, single):
+    """(population network, single network) pairs of every network of the agents."""
+    return list(
+        zip(
+            population.q_networks
+            + population.target_q_networks
+            + (population.model_network,)
+            + population.value_networks,
+            single.q_networks
+            + single.target_q_networks
+            + (single.model_network,)
+            + single.value_networks,
+        )
+    )
+
+
+def _batches(replay_buffer, num_batches, seed):
+    """``num_batches`` [NUM_MEMBERS, BATCH, 2] experiences, member k's in row k."""
+    tf.random.set_seed(seed)
+    return [
+        tf.nest.map_structure(
+            lambda *rows: tf.stack(rows),
+            *[
+                replay_buffer.get_next(sample_batch_size=BATCH, num_steps=2)[0]
+                for _ in range(NUM_MEMBERS)
+            ],
+        )
+        for _ in range(num_batches)
+    ]
+
+
+def _member(experience, k):
+    return tf.nest.map_structure(lambda t: t[k], experience)
+
+
+@pytest.mark.parametrize(
+    "model_loss, options, num_steps, atol",
+    [
+        ("omd", {}, 20, 1e-5),
+        ("mle", dict(update_order="model_first"), 20, 1e-5),
+        ("vep", {}, 20, 1e-5),
+        # CG per member: one CG iteration scales each member's eq. (13) by
+        # its own vᵀv / vᵀ(H + λI)v.  SGD, since Adam's first step is
+        # lr·sign(g) for every weight, where round-off can flip a g near 0.
+        (
+            "omd",
+            dict(inverse="cg", inverse_options=dict(max_iter=1, ridge=0.5), sgd=True),
+            1,
+            1e-6,
+        ),
+    ],
+)
+def test_member_trains_as_a_single_agent_from_its_weights(
+    cartpole, replay_buffer, make_agent, model_loss, options, num_steps, atol
+):
+    """Float32, XLA off: weights agree to rtol 1e-4 and ``atol``.
+
+    The batched member products round differently from a single network's
+    (about 1e-7 per step), which Adam's normalised steps carry along.
+    """
+    if options.pop("sgd", False):
+        options = dict(
+            options,
+            q_optimizer=lambda: tf.keras.optimizers.SGD(0.05),
+            model_optimizer=lambda: tf.keras.optimizers.SGD(1.0),
+        )
+
+    def fresh(options):  # New optimisers for every agent.
+        return {name: v() if callable(v) else v for name, v in options.items()}
+
+    tf.random.set_seed(0)
+    population = make_agent(
+        cartpole, model_loss, num_members=NUM_MEMBERS, **fresh(options)
+    )
+    batches = _batches(replay_buffer, num_steps, seed=1)
+    singles = []
+    for k in range(NUM_MEMBERS):
+        single = make_agent(cartpole, model_loss, **fresh(options))
+        for source, target in _network_pairs(population, single):
+            networks.copy_member(source, k, target)
+        singles.append(single)
+    for experience in batches:
+        population.train(experience)
+        for k, single in enumerate(singles):
+            single.train(_member(experience, k))
+    for k, single in enumerate(singles):
+        for source, target in _network_pairs(population, single):
+            for got, want in zip(source.variables, target.variables):
+                np.testing.assert_allclose(
+                    got.numpy()[k], want.numpy(), rtol=1e-4, atol=atol, err_msg=got.name
+                )
+    # The 20 steps moved the weights: the check above compares trained agents.
+    start = make_agent(cartpole, model_loss, **fresh(options))
+    moved = [
+        np.abs(a.numpy() - b.numpy()).max()
+        for a, b in zip(singles[0].q_variables, start.q_variables)
+    ]
+    assert max(moved) > 1e-3
+
+
+@pytest.mark.parametrize("model_loss", ["omd", "mle", "vep"])
+def test_members_are_independent(cartpole, replay_buffer, make_agent, model_loss):
+    """Another batch for member 0 changes no weight of members 1 and 2."""
+    (experience, other) = _batches(replay_buffer, 2, seed=2)
+    perturbed = tf.nest.map_structure(
+        lambda mixed, rest: tf.concat([mixed[:1], rest[1:]], axis=0),
+        other,
+        experience,
+    )
+    results = []
+    for batch in (experience, perturbed):
+        tf.keras.utils.set_random_seed(3)
+        agent = make_agent(cartpole, model_loss, num_members=NUM_MEMBERS)
+        for _ in range(3):
+            agent.train(batch)
+        results.append([v.numpy() for v in agent.variables])
+    changed_member_0 = False
+    for a, b in zip(*results):
+        if a.ndim and a.shape[0] == NUM_MEMBERS:
+            np.testing.assert_array_equal(a[1:], b[1:])
+            changed_member_0 |= not np.array_equal(a[0], b[0])
+    assert changed_member_0
+
+
+def test_population_loss_info_is_the_members_mean(cartpole, replay_buffer, make_agent):
+    (experience,) = _batches(replay_buffer, 1, seed=4)
+    tf.random.set_seed(5)
+    population = make_agent(cartpole, "mle", num_members=NUM_MEMBERS)
+    singles = []
+    for k in range(NUM_MEMBERS):
+        single = make_agent(cartpole, "mle")
+        for source, target in _network_pairs(population, single):
+            networks.copy_member(source, k, target)
+        singles.append(single)
+    info = population.train(experience).extra
+    infos = [single.train(_member(experience, k)).extra for k, single in enumerate(singles)]
+    for field in info._fields:
+        np.testing.assert_allclose(
+            getattr(info, field),
+            np.mean([getattr(i, field) for i in infos]),
+            rtol=1e-5,
+            err_msg=field,
+        )
