@@ -1,12 +1,15 @@
 """The main job of `make demo`: OMD vs MLE on CartPole with a model of width 1.
 
-    python bin/demo.py --out_dir=runs/demo [--num_env_steps=N] [--seed=S]
+    python bin/demo.py --out_dir=runs/demo [--num_env_steps=N] [--num_seeds=N] [--seed=S]
 
-Trains an OMD and an MLE soft-Q agent whose dynamics/reward model has hidden
+Trains OMD and MLE soft-Q agents whose dynamics/reward model has hidden
 width 1 (a badly misspecified model, paper Figure 4 left) on the same short
-budget, prints both agents' eval returns side by side, and says where each
-run's outputs went (eval_returns.csv, TensorBoard summaries, checkpoints,
-exported SavedModel policy) and the plot of both curves (eval_returns.png).  Re-running with the same --out_dir resumes.
+budget, each as a population of --num_seeds seeds trained in one graph,
+prints both agents' eval returns side by side (mean ± standard error over
+seeds), and says where the runs' outputs went (per seed: eval_returns.csv,
+exported SavedModel policy; per agent: TensorBoard summaries, checkpoints,
+population_returns.csv) and the plot of both curves (eval_returns.png).
+Re-running with the same --out_dir resumes.
 """
 
 from omd_tf import console  # First: quiets TensorFlow before it loads.
@@ -19,7 +22,8 @@ from omd_tf import training
 flags.DEFINE_string("out_dir", "runs/demo", "Output directory.")
 flags.DEFINE_integer("num_env_steps", 40_000, "Env steps per agent.")
 flags.DEFINE_integer("model_hidden_dim", 1, "Hidden width of the model.")
-flags.DEFINE_integer("seed", 0, "Random seed.")
+flags.DEFINE_integer("seed", 0, "First seed.")
+flags.DEFINE_integer("num_seeds", 5, "Seeds per agent (seed … seed+N−1).")
 flags.adopt_module_key_flags(console)
 FLAGS = flags.FLAGS
 
@@ -34,6 +38,8 @@ def main(argv):
             model_hidden_dim=FLAGS.model_hidden_dim,
             num_env_steps=FLAGS.num_env_steps,
             seed=FLAGS.seed,
+            num_seeds=FLAGS.num_seeds,
+            print_every=5,
         )
     except training.ConfigError as err:
         raise app.UsageError(str(err)) from err

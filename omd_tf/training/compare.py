@@ -2,8 +2,18 @@
 
 import os
 
+import numpy as np
+
 from omd_tf.training import curves as eval_curves
+from omd_tf.training import population
 from omd_tf.training import soft_q
+
+
+def _cell(returns):
+    """'mean' of one seed's return, 'mean ± se' of several."""
+    if len(returns) == 1:
+        return f"{returns[0]:.1f}"
+    return f"{np.mean(returns):.1f} ± {eval_curves.standard_error(returns):.1f}"
 
 
 def compare(
@@ -12,20 +22,27 @@ def compare(
     model_hidden_dim=1,
     num_env_steps=20_000,
     seed=0,
+    num_seeds=1,
+    print_every=1,
     print_fn=print,
     **kwargs,
 ):
     """Trains each agent in ``root_dir/<agent>`` and prints their eval returns.
 
+    With ``num_seeds`` N > 1 each agent is a population of N seeds
+    (`train_eval`'s ``num_seeds``) and each cell is the mean ± standard
+    error over seeds of their eval returns.
+
     Args:
       root_dir: output directory; one `train_eval` run per agent below it.
       agents: agent names ('omd', 'mle', 'vep').
-      model_hidden_dim, num_env_steps, seed: as for `train_eval`.
+      model_hidden_dim, num_env_steps, seed, num_seeds: as for `train_eval`.
+      print_every: print every this many-th evaluation (and the last).
       print_fn: where the table goes.
       **kwargs: further `train_eval` arguments.
 
     Returns:
-      {agent: final mean eval return}.
+      {agent: final mean eval return (over seeds)}.
     """
     finals = {
         name: soft_q.train_eval(
@@ -34,31 +51,48 @@ def compare(
             model_hidden_dim=model_hidden_dim,
             num_env_steps=num_env_steps,
             seed=seed,
+            num_seeds=num_seeds,
             **kwargs,
         )
         for name in agents
     }
-    curves = {name: eval_curves.read(os.path.join(root_dir, name)) for name in agents}
-    steps = sorted(set().union(*curves.values()))
-    print_fn(f"Mean eval return, model hidden size {model_hidden_dim}, seed {seed}:")
-    print_fn(f"{'env steps':>10} " + " ".join(f"{name:>8}" for name in agents))
-    for step in steps:
-        cells = (
-            f"{curves[name][step]:8.1f}" if step in curves[name] else f"{'':8}"
-            for name in agents
-        )
-        print_fn(f"{step:>10} " + " ".join(cells))
-    print_fn("final      " + " ".join(f"{finals[name]:8.1f}" for name in agents))
+    run_dirs = {
+        name: population.member_dirs(os.path.join(root_dir, name), seed, num_seeds)
+        for name in agents
+    }
+    curves = {
+        name: [eval_curves.read(run_dir) for run_dir in dirs]
+        for name, dirs in run_dirs.items()
+    }
+    steps = sorted(set.intersection(*(set(c) for cs in curves.values() for c in cs)))
+    shown = steps[print_every - 1 :: print_every]
+    if steps and shown[-1:] != steps[-1:]:
+        shown.append(steps[-1])
+    seeds = f"seed {seed}" if num_seeds == 1 else (
+        f"seeds {seed}-{seed + num_seeds - 1}, mean ± standard error"
+    )
+    width = 8 if num_seeds == 1 else 13
+    print_fn(f"Mean eval return, model hidden size {model_hidden_dim}, {seeds}:")
+    print_fn(f"{'env steps':>10} " + " ".join(f"{name:>{width}}" for name in agents))
+    for step in shown:
+        cells = (_cell([c[step] for c in curves[name]]) for name in agents)
+        print_fn(f"{step:>10} " + " ".join(f"{cell:>{width}}" for cell in cells))
+    final_cells = (_cell([c[max(c)] for c in curves[name]]) for name in agents)
+    print_fn(f"{'final':<10} " + " ".join(f"{cell:>{width}}" for cell in final_cells))
     plot_path = os.path.join(root_dir, eval_curves.EVAL_PLOT)
     eval_curves.plot(
         plot_path,
-        {name.upper(): [curve] for name, curve in curves.items()},
-        f"model hidden size {model_hidden_dim}, seed {seed}",
+        {name.upper(): member_curves for name, member_curves in curves.items()},
+        f"model hidden size {model_hidden_dim}, {seeds.split(',')[0]}",
     )
     print_fn(f"plot: {plot_path}")
     for name in agents:
+        where = os.path.join(root_dir, name)
+        per_seed = (
+            "" if num_seeds == 1 else f", one folder per seed ({os.path.basename(run_dirs[name][0])} …)"
+        )
         print_fn(
-            f"{name}: {os.path.join(root_dir, name)} "
-            "(eval_returns.csv and .png, flags.json, TensorBoard, policy/)"
+            f"{name}: {where} (eval_returns.csv and .png, flags.json, TensorBoard, "
+            f"policy/{per_seed})"
         )
     return finals

@@ -10,12 +10,15 @@ from omd_tf.training import checks
 EVAL_SEED_OFFSET = 100_000  # Eval env i is seeded with seed + this + i.
 
 
-def make_envs(env, num_distractors, seed, num_eval_episodes, discrete):
+def make_envs(env, num_distractors, seed, num_eval_episodes, discrete, num_members=1):
     """(train env, eval env) as `TFPyEnvironment`s of gymnasium ``env``.
 
     The train env (batch 1) is seeded with ``seed``; the eval env batches
     ``num_eval_episodes`` copies seeded ``seed + 100000 + i``, so that one
     evaluation runs all its episodes in parallel (see `evaluation.Evaluator`).
+    For a population of ``num_members`` N > 1, member k is seeded with
+    ``seed + k`` instead: the train env batches N envs, one per member, and
+    the eval env N blocks of ``num_eval_episodes`` envs, block k member k's.
 
     Args:
       env: gymnasium id.
@@ -24,6 +27,7 @@ def make_envs(env, num_distractors, seed, num_eval_episodes, discrete):
       num_eval_episodes: episodes per evaluation.
       discrete: whether the agent needs discrete (True) or continuous
         (False) actions.
+      num_members: N, the members of a population (1: one agent).
 
     Raises:
       checks.ConfigError naming --env: unknown id, unsupported spaces, or
@@ -44,9 +48,19 @@ def make_envs(env, num_distractors, seed, num_eval_episodes, discrete):
             f"{needed} actions."
         )
     eval_py_envs = [
-        omd_tf.envs.load(env, num_distractors, seed=seed + EVAL_SEED_OFFSET + i)
+        omd_tf.envs.load(env, num_distractors, seed=seed + k + EVAL_SEED_OFFSET + i)
+        for k in range(num_members)
         for i in range(num_eval_episodes)
     ]
+    if num_members > 1:
+        train_py_env = batched_py_environment.BatchedPyEnvironment(
+            [train_py_env]
+            + [
+                omd_tf.envs.load(env, num_distractors, seed=seed + k)
+                for k in range(1, num_members)
+            ],
+            multithreading=False,
+        )
     return (
         tf_py_environment.TFPyEnvironment(train_py_env),
         tf_py_environment.TFPyEnvironment(

@@ -21,6 +21,8 @@ from omd_tf.training import checks
 from omd_tf.training import curves
 from omd_tf.training import environments
 from omd_tf.training import evaluation
+from omd_tf.training import member_replay
+from omd_tf.training import population
 from omd_tf.training import progress
 from omd_tf.training import run_flags
 from omd_tf.training import run_lock
@@ -91,6 +93,17 @@ class Trainer:
     Layout of ``root_dir``: ``flags.json`` (``flags``), ``checkpoints/``,
     ``train/`` and ``eval/`` (TensorBoard), ``eval_returns.csv`` and
     ``eval_returns.png``, ``policy/`` (SavedModel).
+
+    A population agent (``agent.num_members`` = N, e.g. `OmdSoftQAgent`'s)
+    trains N members in lockstep on a train env of batch N (row k: member
+    k): env steps count per member, member k samples only its own
+    transitions (`member_replay.MemberReplayBuffer`), random streams and
+    eval envs of member k derive from ``seed + k``.  ``root_dir`` keeps the
+    checkpoints, flags and train summaries of the whole population and the
+    population's mean ± standard error (`population`); each member's
+    evaluations and exported policy go to its own folder,
+    ``root_dir/<name>_s<seed + k>`` (`population.member_dirs`), in the layout
+    above.
     """
 
     def __init__(
@@ -113,6 +126,7 @@ class Trainer:
         callbacks=(),
         seed=0,
         lock=None,
+        member_policy_fn=None,
     ):
         """Args:
         agent: an initialised `TFAgent` with a fixed `train_sequence_length`
@@ -142,6 +156,8 @@ class Trainer:
         seed: the run's seed, from which the random streams after each
           checkpoint and of each evaluation derive (see the class docstring).
         lock: the `run_lock.RunLock` of ``root_dir``, released by `close`.
+        member_policy_fn: for a population, k -> the `TFPolicy` of member k
+          alone (batch-free of the member axis), exported to its folder.
         """
         self._agent = agent
         self._train_env = train_env
@@ -158,24 +174,39 @@ class Trainer:
         self._seed = seed
         self._lock = lock
         self._train_gymnasium_envs = environments.gymnasium_envs(train_env)
+        self._num_members = getattr(agent, "num_members", None)
+        self._member_policy_fn = member_policy_fn
+        self.run_dirs = population.member_dirs(root_dir, seed, self._num_members or 1)
 
         self._batch_size = batch_size * getattr(agent, "batches_per_train", 1)
-        self.replay_buffer = tf_uniform_replay_buffer.TFUniformReplayBuffer(
+        buffer_class = (
+            tf_uniform_replay_buffer.TFUniformReplayBuffer
+            if self._num_members is None
+            else member_replay.MemberReplayBuffer
+        )
+        self.replay_buffer = buffer_class(
             agent.collect_data_spec,
             batch_size=train_env.batch_size,
             max_length=replay_capacity,
         )
         self._env_steps = tf_metrics.EnvironmentSteps()
-        self._train_return = tf_metrics.AverageReturnMetric()
+        # A population's env steps per member: batched steps of the train env.
+        self._member_steps = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self._train_return = tf_metrics.AverageReturnMetric(
+            batch_size=train_env.batch_size
+        )
         self._train_metrics = [self._env_steps, self._train_return]
         self._observers = [self.replay_buffer.add_batch] + self._train_metrics
         self._collect_driver = dynamic_step_driver.DynamicStepDriver(
             train_env, agent.collect_policy, observers=self._observers, num_steps=1
         )
         self._train_steps_fn = common.function(self._collect_and_train)
-        # The train env's current time step, [1, ...], kept in checkpoints.
+        # The train env's current time step, [batch, ...], kept in checkpoints.
         self._last_time_step = {
-            name: tf.Variable(tf.zeros([1, *spec.shape], spec.dtype), trainable=False)
+            name: tf.Variable(
+                tf.zeros([train_env.batch_size, *spec.shape], spec.dtype),
+                trainable=False,
+            )
             for name, spec in train_env.time_step_spec()._asdict().items()
         }
         # Index into the flattened LossInfo of the first non-finite loss, or -1.
@@ -187,14 +218,10 @@ class Trainer:
             replay_buffer=self.replay_buffer,
             train_metrics=self._train_metrics,
             last_time_step=self._last_time_step,
+            **({} if self._num_members is None else {"member_steps": self._member_steps}),
         )
         self._evaluate = evaluation.Evaluator(
-            eval_env,
-            self._eval_policy,
-            num_eval_episodes,
-            os.path.join(root_dir, curves.EVAL_CSV),
-            os.path.join(root_dir, "eval"),
-            seed=seed,
+            eval_env, self._eval_policy, num_eval_episodes, self.run_dirs, seed=seed
         )
         self._evaluate.drop_rows_after(self.env_steps)
 
@@ -211,9 +238,16 @@ class Trainer:
             self._lock.release()
 
     @property
+    def num_members(self):
+        """N of a population agent, None for one agent."""
+        return self._num_members
+
+    @property
     def env_steps(self):
-        """Env steps taken so far (restored from the checkpoint), an int."""
-        return int(self._env_steps.result())
+        """Env steps taken so far, per member (restored from the checkpoint), an int."""
+        if self._num_members is None:
+            return int(self._env_steps.result())
+        return int(self._member_steps.numpy())
 
     def train_steps(self, time_step, num_steps):
         """``num_steps`` x (one collect env step, one train step), one compiled call.
@@ -252,8 +286,8 @@ class Trainer:
         tf.random.set_seed(seeds.derived(self._seed, seeds.TF_OPS, step))
         self._train_steps_fn = common.function(self._collect_and_train)
         self._evaluate.restart_random_streams()
-        for env in self._train_gymnasium_envs:
-            env.seed(seeds.derived(self._seed, seeds.TRAIN_RESET, step))
+        for member, env in enumerate(self._train_gymnasium_envs):
+            env.seed(seeds.derived(self._seed + member, seeds.TRAIN_RESET, step))
 
     def _end_episode_after(self, num_steps):
         """The ``num_steps``-th train env step from now ends its episode."""
@@ -262,15 +296,9 @@ class Trainer:
 
     def _collect_and_train(self, time_step, num_steps):
         def body(i, time_step):
-            time_step, _ = self._collect_driver.run(time_step, ())
-            # Sampled in the graph, after the add: a tf.data iterator over
-            # the same `get_next` costs 5x the sampling itself (~0.2 ms).
-            experience, _ = self.replay_buffer.get_next(
-                sample_batch_size=self._batch_size,
-                num_steps=self._agent.train_sequence_length,
-            )
+            time_step = self._env_step(self._collect_driver, time_step)
             with tf.name_scope(""):  # The agent's summary tags, not "while/...".
-                loss_info = self._agent.train(experience)
+                loss_info = self._agent.train(self._sample())
             self._check_finite(loss_info)
             with tf.name_scope("Metrics/"):  # Absolute: not under "while/".
                 tf.summary.scalar(
@@ -287,6 +315,24 @@ class Trainer:
             parallel_iterations=1,
         )
         return time_step
+
+    def _env_step(self, driver, time_step):
+        """One step of the train env with ``driver``; the new time step."""
+        time_step, _ = driver.run(time_step, ())
+        if self._num_members is not None:
+            self._member_steps.assign_add(1)
+        return time_step
+
+    def _sample(self):
+        """A train batch: [B, T] of the agent, or [N, B, T] (member k: its own)."""
+        # Sampled in the graph, after the add: a tf.data iterator over the
+        # same `get_next` costs 5x the sampling itself (~0.2 ms).
+        num_steps = self._agent.train_sequence_length
+        if self._num_members is not None:
+            return self.replay_buffer.sample_per_member(self._batch_size, num_steps)
+        return self.replay_buffer.get_next(
+            sample_batch_size=self._batch_size, num_steps=num_steps
+        )[0]
 
     def _check_finite(self, loss_info):
         """Records in ``_nonfinite`` the first non-finite float of ``loss_info``."""
@@ -328,10 +374,24 @@ class Trainer:
         policy = random_tf_policy.RandomTFPolicy(
             self._agent.time_step_spec, self._agent.action_spec
         )
+        if self._num_members is None:
+            driver = dynamic_step_driver.DynamicStepDriver(
+                self._train_env, policy, observers=self._observers, num_steps=num_steps
+            )
+            return common.function(driver.run)(self._train_env.reset(), ())[0]
         driver = dynamic_step_driver.DynamicStepDriver(
-            self._train_env, policy, observers=self._observers, num_steps=num_steps
+            self._train_env, policy, observers=self._observers, num_steps=1
         )
-        return common.function(driver.run)(self._train_env.reset(), ())[0]
+
+        def steps(time_step):
+            return tf.while_loop(
+                lambda i, _: i < num_steps,
+                lambda i, t: (i + 1, self._env_step(driver, t)),
+                (tf.constant(0), time_step),
+                parallel_iterations=1,
+            )[1]
+
+        return common.function(steps)(self._train_env.reset())
 
     def _save(self, time_step):
         """Checkpoints with ``time_step``; plots the eval returns so far."""
@@ -344,43 +404,57 @@ class Trainer:
                 f"Stopped: {err}. The checkpoints before it are kept; free or "
                 "fix the disk and re-run the same command to resume."
             ) from err
-        if os.path.exists(os.path.join(self._root_dir, curves.EVAL_CSV)):
-            curves.plot(
-                os.path.join(self._root_dir, curves.EVAL_PLOT),
-                {"mean eval return": [curves.read(self._root_dir)]},
-                os.path.basename(os.path.normpath(self._root_dir)),
-            )
+        for run_dir in self.run_dirs:
+            if os.path.exists(os.path.join(run_dir, curves.EVAL_CSV)):
+                curves.plot(
+                    os.path.join(run_dir, curves.EVAL_PLOT),
+                    {"mean eval return": [curves.read(run_dir)]},
+                    os.path.basename(os.path.normpath(run_dir)),
+                )
+        if self._num_members is not None:
+            population.write_summary(self._root_dir, self.run_dirs)
 
     def final_return(self):
         """The eval return recorded at the end of a complete run, else None.
 
         A run is complete when its checkpoint is at ``num_env_steps`` or
         later, its eval CSV has a row at that step and its policy has been
-        exported.
+        exported (a population's: every member's; its return is the mean
+        over members).
         """
         step = self.env_steps
-        if step < self._num_env_steps or not tf.saved_model.contains_saved_model(
-            os.path.join(self._root_dir, POLICY_DIR)
+        if step < self._num_env_steps or not all(
+            tf.saved_model.contains_saved_model(os.path.join(run_dir, POLICY_DIR))
+            for run_dir in self.run_dirs
         ):
             return None
         return self._recorded_returns().get(step)
 
     def _recorded_returns(self):
+        """{env step: mean eval return (over members)} of the evaluations so far."""
         try:
-            return curves.read(self._root_dir)
+            member_curves = [curves.read(run_dir) for run_dir in self.run_dirs]
         except FileNotFoundError:
             return {}
+        steps, mean, _ = curves.mean_curve(member_curves)
+        return dict(zip(steps, mean.tolist()))
 
     def _export(self):
-        """Exports the eval policy to ``root_dir/policy`` (whole or not at all)."""
-        path = os.path.join(self._root_dir, POLICY_DIR)
-        partial = path + ".partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        policy_saver.PolicySaver(
-            self._eval_policy, train_step=self._agent.train_step_counter
-        ).save(partial)
-        shutil.rmtree(path, ignore_errors=True)
-        os.rename(partial, path)
+        """Exports each member's eval policy to its ``policy/`` (whole or not at all)."""
+        for member, run_dir in enumerate(self.run_dirs):
+            path = os.path.join(run_dir, POLICY_DIR)
+            partial = path + ".partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            policy = (
+                self._eval_policy
+                if self._num_members is None
+                else self._member_policy_fn(member)
+            )
+            policy_saver.PolicySaver(
+                policy, train_step=self._agent.train_step_counter
+            ).save(partial)
+            shutil.rmtree(path, ignore_errors=True)
+            os.rename(partial, path)
 
     def run(self):
         """Trains up to ``num_env_steps`` env steps; returns the last eval return.
@@ -396,7 +470,7 @@ class Trainer:
             run_flags.record(self._root_dir, self._flags, step or None)
         for callback in self._callbacks:
             callback.on_train_begin(self)
-        report = progress.Progress(step, self._num_env_steps)
+        report = progress.Progress(step, self._num_env_steps, self._num_members or 1)
         if self._checkpoints.latest is None:
             time_step = self._train_env.reset()
             init_steps = min(self._init_steps, self._num_env_steps)
@@ -430,8 +504,7 @@ class Trainer:
                 time_step = self.train_steps(time_step, stop - step)
                 step = stop
                 if step % self._eval_interval == 0:
-                    eval_return, evaluated_at = self._evaluate(step), step
-                    _LOG.info("%s", report.line(step, eval_return))
+                    eval_return, evaluated_at = self._evaluate_and_report(step, report)
                 if step % self._checkpoint_interval == 0:
                     self._save(time_step)
                     self._restart_random_streams(step)
@@ -440,13 +513,19 @@ class Trainer:
             # its final evaluation in the CSV already.
             eval_return = self._recorded_returns().get(step)
             if eval_return is None:
-                eval_return = self._evaluate(step)
-                _LOG.info("%s", report.line(step, eval_return))
+                eval_return, _ = self._evaluate_and_report(step, report)
         self._save(time_step)
         self._export()
         for callback in self._callbacks:
             callback.on_train_end(self)
         return eval_return
+
+
+    def _evaluate_and_report(self, step, report):
+        """Evaluates, logs the progress line; (mean eval return, ``step``)."""
+        returns = self._evaluate(step)
+        _LOG.info("%s", report.line(step, returns))
+        return float(sum(returns) / len(returns)), step
 
 
 def _checked_loss_name(message):
@@ -464,14 +543,24 @@ def agent_arguments(make_agent, args):
     }
 
 
-def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None, callbacks=()):
+def trainer_for(
+    args,
+    make_agent,
+    *,
+    discrete,
+    eval_policy_fn=None,
+    callbacks=(),
+    member_policy_fn=None,
+):
     """The `Trainer` that a training binary's checked arguments describe.
 
     Refuses to resume a checkpointed run started with other flags
     (`run_flags.check_resume`), makes the envs (`environments.make_envs`;
     nothing is written before), seeds Python, NumPy and TensorFlow with
     ``args["seed"]``, builds the agent and returns a `Trainer` on
-    ``args["root_dir"]`` that records ``args`` when it runs.
+    ``args["root_dir"]`` that records ``args`` when it runs.  With
+    ``args["num_seeds"]`` N > 1 the agent is a population of N members
+    (``make_agent(..., num_members=N)``), seeds seed … seed + N − 1.
 
     Args:
       args: the binary's arguments by name: root_dir, env, agent,
@@ -483,6 +572,9 @@ def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None, callbacks=()
       eval_policy_fn: agent -> the policy to evaluate and export; default
         the agent's ``policy``.
       callbacks: the `Trainer`'s callbacks.
+      member_policy_fn: for populations, (population agent, single agent
+        of the same configuration, k) -> member k's eval policy, exported
+        to member k's folder.
 
     Raises:
       checks.ConfigError: for flags that differ from those of the
@@ -496,12 +588,14 @@ def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None, callbacks=()
         args,
         has_checkpoint=tf.train.latest_checkpoint(checkpoints) is not None,
     )
+    num_seeds = args.get("num_seeds", 1)
     train_env, eval_env = environments.make_envs(
         args["env"],
         args["num_distractors"],
         args["seed"],
         args["num_eval_episodes"],
         discrete=discrete,
+        num_members=num_seeds,
     )
     try:
         lock = run_lock.RunLock(args["root_dir"])
@@ -510,12 +604,23 @@ def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None, callbacks=()
         eval_env.close()
         raise
     tf.keras.utils.set_random_seed(args["seed"])  # Python, NumPy and TensorFlow.
-    agent = make_agent(
-        args["agent"],
-        train_env.time_step_spec(),
-        train_env.action_spec(),
-        **agent_arguments(make_agent, args),
-    )
+
+    def make(num_members):
+        return make_agent(
+            args["agent"],
+            train_env.time_step_spec(),
+            train_env.action_spec(),
+            **agent_arguments(make_agent, {**args, "num_members": num_members}),
+        )
+
+    agent = make(None if num_seeds == 1 else num_seeds)
+    single = []  # Made at the first export: one agent whose weights each member lends.
+
+    def member_policy(member):
+        if not single:
+            single.append(make(None))
+        return member_policy_fn(agent, single[0], member)
+
     return Trainer(
         agent,
         train_env,
@@ -526,6 +631,7 @@ def trainer_for(args, make_agent, *, discrete, eval_policy_fn=None, callbacks=()
         callbacks=callbacks,
         seed=args["seed"],
         lock=lock,
+        member_policy_fn=member_policy if member_policy_fn else None,
         **{name: args[name] for name in TRAINER_ARGUMENTS},
     )
 

@@ -48,18 +48,34 @@ def read(root_dir):
         return json.load(f)
 
 
-def record(root_dir, entry, model, env_steps):
+def alive_per_member(model, num_members):
+    """[{"dynamics": bool, "reward": bool}] on the probe batch, one per member.
+
+    Args:
+      model: a discrete-action `ModelNetwork` with variables.
+      num_members: N of a population model (the probe goes to every
+        member), None for one model (a list of one).
+    """
+    inputs = probe_inputs(*model.input_tensor_spec)
+    if num_members is None:
+        return [model.alive_mlps(inputs)]
+    alive = model.alive_mlps(
+        tf.nest.map_structure(lambda t: tf.stack([t] * num_members), inputs)
+    )
+    return [{name: flags[k] for name, flags in alive.items()} for k in range(num_members)]
+
+
+def record(root_dir, entry, alive, env_steps):
     """Sets ``entry`` ('init' | 'final') of ``root_dir/model_alive.json``.
 
     Args:
       root_dir: the run's directory (exists).
       entry: key of the record.
-      model: a discrete-action `ModelNetwork` with variables.
+      alive: {"dynamics": bool, "reward": bool} (see `alive_per_member`).
       env_steps: the run's env steps (int), stored with the flags.
     """
-    inputs = probe_inputs(*model.input_tensor_spec)
     contents = {**read(root_dir), "probe": PROBE}
-    contents[entry] = {"env_steps": env_steps, **model.alive_mlps(inputs)}
+    contents[entry] = {"env_steps": env_steps, **alive}
     path = os.path.join(root_dir, FILE)
     with tf.io.gfile.GFile(path + ".partial", "w") as f:
         json.dump(contents, f, indent=1, sort_keys=True)
@@ -67,10 +83,10 @@ def record(root_dir, entry, model, env_steps):
 
 
 class AliveRecorder:
-    """`loop.Trainer` callback: 'init' at a start from 0 env steps, 'final' at the end."""
+    """`loop.Trainer` callback: 'init' at a start from 0 env steps, 'final' at the end.
 
-    def __init__(self, root_dir):
-        self._root_dir = root_dir
+    Writes to each of the trainer's ``run_dirs`` (a population's members).
+    """
 
     def on_train_begin(self, trainer):
         if trainer.env_steps == 0:
@@ -80,4 +96,7 @@ class AliveRecorder:
         self._record("final", trainer)
 
     def _record(self, entry, trainer):
-        record(self._root_dir, entry, trainer.agent.model_network, trainer.env_steps)
+        alive = alive_per_member(trainer.agent.model_network, trainer.num_members)
+        for run_dir, flags in zip(trainer.run_dirs, alive):
+            tf.io.gfile.makedirs(run_dir)
+            record(run_dir, entry, flags, trainer.env_steps)

@@ -2,6 +2,10 @@
 
 import time
 
+import numpy as np
+
+from omd_tf.training import curves
+
 
 def _duration(seconds):
     minutes, seconds = divmod(int(round(seconds)), 60)
@@ -12,24 +16,41 @@ def _duration(seconds):
 
 
 class Progress:
-    """Formats progress lines; the rate is over the steps since the last line."""
+    """Formats progress lines; the rate is over the steps since the last line.
 
-    def __init__(self, start_step, total_steps):
+    ``num_members`` N of a population: steps count per member, the rate
+    counts the env steps of all members, and the eval return is the mean ±
+    standard error over members.
+    """
+
+    def __init__(self, start_step, total_steps, num_members=1):
         self._last_step = start_step
         self._last_time = time.monotonic()
         self._total_steps = total_steps
+        self._num_members = num_members
 
-    def line(self, step, eval_return):
+    def line(self, step, eval_returns):
         """E.g. 'env steps 20000/200000 | eval return 187.3 | 412 steps/s | ETA 7m17s'.
 
-        Steps/s counts wall time since the previous line, evaluation included.
+        ``eval_returns``: each member's mean eval return (one for one
+        agent); a population's line reads e.g. 'eval return 187.3 ± 12.0
+        (10 seeds) | 4120 steps/s (all seeds)'.  Steps/s counts wall time
+        since the previous line, evaluation included.
         """
         now = time.monotonic()
         elapsed = now - self._last_time
         rate = (step - self._last_step) / elapsed if elapsed > 0 else 0.0
         self._last_step, self._last_time = step, now
         eta = _duration((self._total_steps - step) / rate) if rate > 0 else "?"
+        if self._num_members == 1:
+            returns, total = f"{eval_returns[0]:.1f}", ""
+        else:
+            returns = (
+                f"{np.mean(eval_returns):.1f} ± {curves.standard_error(eval_returns):.1f}"
+                f" ({self._num_members} seeds)"
+            )
+            total = " (all seeds)"
         return (
-            f"env steps {step}/{self._total_steps} | eval return {eval_return:.1f} | "
-            f"{rate:.0f} steps/s | ETA {eta}"
+            f"env steps {step}/{self._total_steps} | eval return {returns} | "
+            f"{rate * self._num_members:.0f} steps/s{total} | ETA {eta}"
         )

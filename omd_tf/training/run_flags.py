@@ -34,6 +34,7 @@ ADDED_FLAGS = {
     "update_order": "q_first",
     "model_grad_through_actor": True,
     "likelihood_weight": 0.0,
+    "num_seeds": 1,
 }
 
 

@@ -39,20 +39,26 @@ def make_agent(
     likelihood_weight,
     greedy_eval,
     jit_compile,
+    num_members,
 ):
     """An initialised `OmdSoftQAgent` with the paper's networks and Adam.
 
     Two Q networks with two ReLU layers of ``hidden_dim`` units; the model's
     dynamics and reward MLPs have two hidden layers of ``model_hidden_dim``
     units with ``model_activation``; all kernels, VEP's value networks
-    included, start from ``initializer``.
+    included, start from ``initializer``.  ``num_members`` N makes a
+    population of N agents (every network with a member axis), None one.
     """
     observation_spec = time_step_spec.observation
     soft_q_agent = OmdSoftQAgent(
         time_step_spec,
         action_spec,
         q_network=networks.q_network(
-            observation_spec, action_spec, hidden_dim, initializer=initializer
+            observation_spec,
+            action_spec,
+            hidden_dim,
+            initializer=initializer,
+            num_members=num_members,
         ),
         model_network=networks.ModelNetwork(
             observation_spec,
@@ -60,12 +66,15 @@ def make_agent(
             model_hidden_dim,
             activation=model_activation,
             initializer=initializer,
+            num_members=num_members,
         ),
         q_optimizer=tf.keras.optimizers.Adam(q_lr),
         model_optimizer=tf.keras.optimizers.Adam(model_lr),
         model_loss=agent,
         value_networks=(
-            networks.vep_value_networks(observation_spec, initializer)
+            networks.vep_value_networks(
+                observation_spec, initializer, num_members=num_members
+            )
             if agent == "vep"
             else None
         ),
@@ -80,6 +89,7 @@ def make_agent(
         target_update_tau=tau,
         greedy_eval=greedy_eval,
         jit_compile=jit_compile,
+        num_members=num_members,
         train_step_counter=tf.Variable(0, dtype=tf.int64, name="train_step"),
     )
     soft_q_agent.initialize()
@@ -96,6 +106,7 @@ def _check(args):
     checks.in_interval("epsilon", args["epsilon"], 0, 1)
     checks.boolean("reset_q_optimizer", args["reset_q_optimizer"])
     checks.one_of("initializer", args["initializer"], networks.INITIALIZERS)
+    checks.positive_int("num_seeds", args["num_seeds"])
     checks.one_of("update_order", args["update_order"], omd_soft_q_agent.UPDATE_ORDERS)
     if args["agent"] == "omd" and args["update_order"] != "q_first":
         raise checks.ConfigError("--update_order must be q_first for --agent=omd.")
@@ -126,6 +137,7 @@ def make_trainer(
     likelihood_weight=0.0,
     hidden_dim=32,
     seed=0,
+    num_seeds=1,
     eval_interval=1000,
     num_eval_episodes=10,
     greedy_eval=False,
@@ -181,6 +193,9 @@ def make_trainer(
         `agents.OmdSoftQAgent`.
       hidden_dim: hidden width of the Q networks.
       seed: random seed.
+      num_seeds: N; above 1 trains a population of N agents, seeds seed …
+        seed + N − 1, in one compiled graph (see `loop.Trainer` for its
+        outputs: one folder per seed and the mean ± standard error).
       eval_interval: env steps between evaluations.
       num_eval_episodes: episodes per evaluation.
       greedy_eval: evaluate and export argmax Q instead of softmax(Q/α).
@@ -194,8 +209,23 @@ def make_trainer(
         args,
         make_agent,
         discrete=True,
-        callbacks=[model_health.AliveRecorder(root_dir)],
+        callbacks=[model_health.AliveRecorder()],
+        member_policy_fn=member_policy,
     )
+
+
+def member_policy(population, single, member):
+    """``single``'s eval policy acting with member ``member``'s Q weights.
+
+    Args:
+      population: an `OmdSoftQAgent` with ``num_members``.
+      single: an `OmdSoftQAgent` of the same configuration without a member
+        axis; its online Q networks are overwritten.
+      member: index of the member.
+    """
+    for source, target in zip(population.q_networks, single.q_networks):
+        networks.copy_member(source, member, target)
+    return single.policy
 
 
 # Help of the binary's flag for each `make_trainer` keyword (see `cli`).
@@ -222,6 +252,8 @@ FLAG_HELP = {
     "epsilon": "Probability of a random collect action.",
     "inner_steps": "K: inner Q steps per model step.",
     "hidden_dim": "Hidden width of the Q networks.",
+    "num_seeds": "N > 1: a population of N agents (seeds seed … seed+N−1) "
+    "trained in one graph; one output folder per seed.",
     "greedy_eval": "Evaluate/export argmax Q.",
     "jit_compile": "XLA-compile the agent update.",
 }

@@ -25,9 +25,11 @@ def _width_one_model(second_layer_weight):
     return model
 
 
-def _trainer(model, env_steps):
+def _trainer(model, env_steps, run_dirs):
     agent = types.SimpleNamespace(model_network=model)
-    return types.SimpleNamespace(agent=agent, env_steps=env_steps)
+    return types.SimpleNamespace(
+        agent=agent, env_steps=env_steps, num_members=None, run_dirs=run_dirs
+    )
 
 
 def test_probe_batch_is_fixed_and_has_every_action():
@@ -43,11 +45,11 @@ def test_probe_batch_is_fixed_and_has_every_action():
 
 def test_recorder_writes_init_at_a_fresh_start_and_final_at_the_end(tmp_path):
     root = str(tmp_path)
-    recorder = model_health.AliveRecorder(root)
-    recorder.on_train_begin(_trainer(_width_one_model(-1.0), env_steps=400))
+    recorder = model_health.AliveRecorder()
+    recorder.on_train_begin(_trainer(_width_one_model(-1.0), 400, [root]))
     assert model_health.read(root) == {}  # A resumed run: its start is not init.
-    recorder.on_train_begin(_trainer(_width_one_model(-1.0), env_steps=0))
-    recorder.on_train_end(_trainer(_width_one_model(1.0), env_steps=800))
+    recorder.on_train_begin(_trainer(_width_one_model(-1.0), 0, [root]))
+    recorder.on_train_end(_trainer(_width_one_model(1.0), 800, [root]))
     with open(os.path.join(root, model_health.FILE)) as f:
         record = json.load(f)
     assert record == {

@@ -46,6 +46,10 @@ TINY = dict(
         (dict(agent="omd", update_order="model_first"), "--update_order"),
         (dict(protocol="reference", q_lr=0.0), "--q_lr"),
         (dict(likelihood_weight=-0.1), "--likelihood_weight"),
+        (dict(num_seeds=0), "--num_seeds"),
+        (dict(num_seeds=-2), "--num_seeds"),
+        (dict(num_seeds=2.5), "--num_seeds"),
+        (dict(num_seeds="4"), "--num_seeds"),
         (dict(agent="vep", likelihood_weight=1.0), "--likelihood_weight"),
     ],
 )
@@ -209,6 +213,28 @@ def test_compare_prints_both_agents(tmp_path, eval_csv_steps):
     for name in ("omd", "mle"):
         assert eval_csv_steps(os.path.join(str(tmp_path), name)) == [400]
         assert os.path.isdir(os.path.join(str(tmp_path), name, loop.POLICY_DIR))
+
+
+def test_compare_of_populations_prints_mean_and_standard_error(tmp_path):
+    lines = []
+    finals = training.compare(
+        str(tmp_path),
+        num_env_steps=600,
+        num_seeds=2,
+        print_fn=lines.append,
+        **TINY,
+    )
+    assert "seeds 0-1, mean ± standard error" in lines[0]
+    final_cells = lines[-4].split()
+    assert final_cells[0] == "final" and final_cells.count("±") == 2
+    for name, mean in zip(("omd", "mle"), (final_cells[1], final_cells[4])):
+        returns = [
+            curves.read(str(tmp_path / name / f"{name}_s{seed}"))[600]
+            for seed in (0, 1)
+        ]
+        assert float(mean) == pytest.approx(np.mean(returns), abs=0.05)
+        assert finals[name] == pytest.approx(np.mean(returns), rel=1e-5)
+    assert "one folder per seed (omd_s0 …)" in lines[-2]
 
 
 def _files(root):

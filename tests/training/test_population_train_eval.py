@@ -1,0 +1,128 @@
+"""train_eval with --num_seeds: a population's outputs, evaluation and resume."""
+
+import csv
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from omd_tf import training
+from omd_tf.training import curves
+from omd_tf.training import environments
+from omd_tf.training import evaluation
+from omd_tf.training import population
+from omd_tf.training import soft_q
+
+TINY = dict(
+    init_steps=200,
+    batch_size=32,
+    eval_interval=200,
+    num_eval_episodes=2,
+    checkpoint_interval=200,
+    replay_capacity=2000,
+    num_seeds=3,
+    seed=5,
+)
+
+
+def _csv_rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_population_writes_one_run_folder_per_seed(tmp_path):
+    root = str(tmp_path / "omd_h32")
+    final = training.train_eval(root, num_env_steps=600, **TINY)
+    member_dirs = [str(tmp_path / "omd_h32" / f"omd_h32_s{seed}") for seed in (5, 6, 7)]
+    assert population.member_dirs(root, 5, 3) == member_dirs
+    for run_dir in member_dirs:
+        assert sorted(curves.read(run_dir)) == [400, 600]
+        assert os.path.isfile(os.path.join(run_dir, curves.EVAL_PLOT))
+        assert tf.saved_model.contains_saved_model(os.path.join(run_dir, "policy"))
+        assert os.path.isfile(os.path.join(run_dir, "model_alive.json"))
+    rows = _csv_rows(os.path.join(root, population.CSV))
+    finals = [curves.read(run_dir)[600] for run_dir in member_dirs]
+    assert [int(r["env_steps"]) for r in rows] == [400, 600]
+    assert float(rows[-1]["mean_return"]) == pytest.approx(np.mean(finals), rel=1e-5)
+    assert float(rows[-1]["se_return"]) == pytest.approx(
+        curves.standard_error(finals), rel=1e-4
+    )
+    assert rows[-1]["num_members"] == "3"
+    assert final == pytest.approx(np.mean(finals), rel=1e-5)
+    assert os.path.isfile(os.path.join(root, population.PLOT))
+    # The members are seeds of one configuration for summarize_runs.
+    assert curves.group_by_config(member_dirs) == {"omd_h32": member_dirs}
+    # A member's exported policy acts on a raw observation of one env.
+    policy = tf.saved_model.load(os.path.join(member_dirs[0], "policy"))
+    assert policy is not None
+
+
+def test_member_evaluation_matches_a_single_agent_eval(tmp_path):
+    """Greedy policies: member k's eval return is a single agent's with its weights."""
+    trainer = soft_q.make_trainer(
+        str(tmp_path / "run"), num_env_steps=400, greedy_eval=True, **TINY
+    )
+    trainer.run()
+    returns = trainer._evaluate(400)  # pylint: disable=protected-access
+    assert len(returns) == 3
+    single = None
+    for k in range(3):
+        _, eval_env = environments.make_envs(
+            "CartPole-v1", 0, TINY["seed"] + k, TINY["num_eval_episodes"], discrete=True
+        )
+        if single is None:
+            single = soft_q.make_trainer(
+                str(tmp_path / "single"), num_env_steps=400, greedy_eval=True,
+                **{**TINY, "num_seeds": 1},
+            )
+        policy = soft_q.member_policy(trainer.agent, single.agent, k)
+        evaluator = evaluation.Evaluator(
+            eval_env,
+            policy,
+            TINY["num_eval_episodes"],
+            [str(tmp_path / f"eval{k}")],
+            seed=TINY["seed"] + k,
+        )
+        assert evaluator(400) == pytest.approx([returns[k]], rel=1e-6)
+        eval_env.close()
+    single.close()
+    trainer.close()
+
+
+def test_population_resumes_after_an_interruption(tmp_path, monkeypatch):
+    root = str(tmp_path / "run")
+    evaluate = evaluation.Evaluator.__call__
+
+    def evaluate_then_interrupt(evaluator, step):
+        if step == 600:
+            raise KeyboardInterrupt
+        return evaluate(evaluator, step)
+
+    monkeypatch.setattr(evaluation.Evaluator, "__call__", evaluate_then_interrupt)
+    trainer = soft_q.make_trainer(root, num_env_steps=800, **TINY)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.run()
+    trainer.close()
+    monkeypatch.undo()
+
+    resumed = soft_q.make_trainer(root, num_env_steps=800, **TINY)
+    assert resumed.env_steps == 400
+    assert resumed.agent.train_step_counter.numpy() == 200
+    resumed.run()
+    resumed.close()
+    for run_dir in population.member_dirs(root, TINY["seed"], 3):
+        assert sorted(curves.read(run_dir)) == [400, 600, 800]
+    rows = _csv_rows(os.path.join(root, population.CSV))
+    assert [int(r["env_steps"]) for r in rows] == [400, 600, 800]
+    # A complete population is left as it is.
+    again = soft_q.make_trainer(root, num_env_steps=800, **TINY)
+    assert again.final_return() == pytest.approx(float(rows[-1]["mean_return"]))
+    again.close()
+
+
+def test_resume_refuses_another_num_seeds(tmp_path):
+    root = str(tmp_path / "run")
+    training.train_eval(root, num_env_steps=400, **TINY)
+    with pytest.raises(training.ConfigError, match="--num_seeds=2"):
+        soft_q.make_trainer(root, num_env_steps=400, **{**TINY, "num_seeds": 2})
