@@ -88,11 +88,15 @@ def compare(
     print_fn(f"plot: {plot_path}")
     for name in agents:
         where = os.path.join(root_dir, name)
-        per_seed = (
-            "" if num_seeds == 1 else f", one folder per seed ({os.path.basename(run_dirs[name][0])} …)"
-        )
-        print_fn(
-            f"{name}: {where} (eval_returns.csv and .png, flags.json, TensorBoard, "
-            f"policy/{per_seed})"
-        )
+        if num_seeds == 1:
+            print_fn(
+                f"{name}: {where} (eval_returns.csv and .png, flags.json, "
+                "TensorBoard, policy/)"
+            )
+        else:
+            print_fn(
+                f"{name}: {where} (population_returns.csv and .png, flags.json, "
+                f"TensorBoard; per seed {os.path.basename(run_dirs[name][0])} …: "
+                "eval_returns.csv and .png, policy/)"
+            )
     return finals

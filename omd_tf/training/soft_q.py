@@ -143,7 +143,7 @@ def make_trainer(
     greedy_eval=False,
     replay_capacity=200_000,
     checkpoint_interval=10_000,
-    jit_compile=True,
+    jit_compile: Optional[bool] = None,
 ):
     """A `loop.Trainer` of a soft-Q agent, restored from ``root_dir`` if possible.
 
@@ -201,9 +201,14 @@ def make_trainer(
       greedy_eval: evaluate and export argmax Q instead of softmax(Q/α).
       replay_capacity: transitions kept in the replay buffer.
       checkpoint_interval: env steps between checkpoints.
-      jit_compile: XLA-compile the agent's update.
+      jit_compile: XLA-compile the agent's update; None: a single agent
+        yes, a population no (XLA's CPU kernels for the members' batched
+        matrix products are slower than TensorFlow's, see
+        bench/population_bench.py).
     """
     args = protocols.resolve(dict(locals()))
+    if args["jit_compile"] is None:
+        args["jit_compile"] = args["num_seeds"] == 1
     _check(args)
     return loop.trainer_for(
         args,
@@ -255,7 +260,8 @@ FLAG_HELP = {
     "num_seeds": "N > 1: a population of N agents (seeds seed … seed+N−1) "
     "trained in one graph; one output folder per seed.",
     "greedy_eval": "Evaluate/export argmax Q.",
-    "jit_compile": "XLA-compile the agent update.",
+    "jit_compile": "XLA-compile the agent update (unset: yes for one seed, no "
+    "for --num_seeds > 1).",
 }
 
 

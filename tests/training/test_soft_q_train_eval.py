@@ -234,7 +234,7 @@ def test_compare_of_populations_prints_mean_and_standard_error(tmp_path):
         ]
         assert float(mean) == pytest.approx(np.mean(returns), abs=0.05)
         assert finals[name] == pytest.approx(np.mean(returns), rel=1e-5)
-    assert "one folder per seed (omd_s0 …)" in lines[-2]
+    assert "per seed omd_s0 …: eval_returns.csv" in lines[-2]
 
 
 def _files(root):

@@ -1,0 +1,149 @@
+"""Populations vs separate runs: summed env steps/s of the training loop.
+
+    python bench/population_bench.py [--num_seeds 1,4,10,32] [--env_steps 3000]
+
+For each N it measures, in this one run (the machine's load changes over
+minutes, so only ratios measured side by side mean something):
+
+* ``population``: one process training a population of N default soft-Q
+  OMD agents on CartPole (`train_eval --num_seeds=N`), every member taking
+  ``--env_steps`` collect + train steps after 1000 random ones; the rate is
+  N·env_steps over the wall time of the compiled loop
+  (`Trainer.train_steps`), summed over members;
+* ``separate``: N single-agent runs as separate processes started at once,
+  each its own TensorFlow process, as a user without populations would
+  run seeds; their summed rate over the same loop, timed while all of them
+  run.  Processes beyond the cores only take turns, so min(N,
+  ``--max_processes``) run at once (default: the cores), the rate of N runs
+  queued in such groups;
+* ``train step``: `agent.train` alone on a fixed [N, B, 2] batch in this
+  process, member train steps/s, to show where the time goes.
+
+It prints one row per N with the rates and the ratio population/separate.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from omd_tf import console  # First: quiets TensorFlow before it loads.
+
+import tensorflow as tf  # pylint: disable=g-bad-import-order
+
+from omd_tf.training import soft_q
+
+_ARGS = dict(init_steps=1000, eval_interval=10**9, checkpoint_interval=10**9)
+
+
+def _trainer(num_seeds):
+    return soft_q.make_trainer(
+        tempfile.mkdtemp(prefix="population_bench_"),
+        num_env_steps=10**9,
+        num_seeds=num_seeds,
+        **_ARGS,
+    )
+
+
+def _wait_for_go(barrier_dir):
+    """Signals 'ready' in ``barrier_dir`` and waits until the parent says go."""
+    if not barrier_dir:
+        return
+    open(os.path.join(barrier_dir, f"ready.{os.getpid()}"), "w").close()
+    while not os.path.exists(os.path.join(barrier_dir, "go")):
+        time.sleep(0.05)
+
+
+def loop_rate(num_seeds, env_steps, barrier_dir=None):
+    """Summed env steps/s of the compiled collect/train loop of one process.
+
+    The timed loop starts when the parent says go (``barrier_dir``), so that
+    the loops of processes started together overlap.
+    """
+    trainer = _trainer(num_seeds)
+    time_step = trainer.collect_random(_ARGS["init_steps"])
+    time_step = trainer.train_steps(time_step, 50)  # Traces and compiles.
+    _wait_for_go(barrier_dir)
+    start = time.perf_counter()
+    trainer.train_steps(time_step, env_steps)
+    seconds = time.perf_counter() - start
+    trainer.close()
+    return num_seeds * env_steps / seconds
+
+
+def train_step_rate(num_seeds, repeats=200):
+    """Member train steps/s of `agent.train` alone on a fixed batch."""
+    trainer = _trainer(num_seeds)
+    trainer.collect_random(_ARGS["init_steps"])
+    batch = trainer._sample()  # pylint: disable=protected-access
+    train = tf.function(trainer.agent.train)
+    train(batch)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        loss = train(batch)
+    float(loss.loss)
+    seconds = time.perf_counter() - start
+    trainer.close()
+    return num_seeds * repeats / seconds
+
+
+def _run_workers(mode, num_seeds, env_steps, num_processes):
+    """Sum of the rates of ``num_processes`` workers whose timed parts overlap."""
+    with tempfile.TemporaryDirectory() as barrier_dir:
+        workers = [
+            subprocess.Popen(
+                [sys.executable, __file__, mode, str(num_seeds), str(env_steps),
+                 barrier_dir],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(num_processes)
+        ]
+        while len([f for f in os.listdir(barrier_dir) if f.startswith("ready")]) < (
+            num_processes
+        ):
+            if any(w.poll() not in (None, 0) for w in workers):
+                raise RuntimeError(f"A {mode} worker failed.")
+            time.sleep(0.1)
+        open(os.path.join(barrier_dir, "go"), "w").close()
+        return sum(json.loads(w.communicate()[0]) for w in workers)
+
+
+def main():
+    if len(sys.argv) == 5 and sys.argv[1] in ("--loop", "--train"):
+        num_seeds, env_steps, barrier_dir = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+        if sys.argv[1] == "--loop":
+            rate = loop_rate(num_seeds, env_steps, barrier_dir)
+        else:
+            _wait_for_go(barrier_dir)
+            rate = train_step_rate(num_seeds)
+        print(json.dumps(rate))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--num_seeds", default="1,4,10,32")
+    parser.add_argument("--env_steps", type=int, default=3000)
+    parser.add_argument("--max_processes", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    print(
+        f"{'N':>5} | {'population':>10} | {'separate':>10} | {'ratio':>5} | "
+        f"{'train step':>10}   env steps/s summed over members (train step: "
+        f"member train steps/s); {os.cpu_count()} cores, "
+        f"{len(tf.config.list_physical_devices('GPU'))} GPUs",
+        flush=True,
+    )
+    for n in [int(x) for x in args.num_seeds.split(",")]:
+        population = _run_workers("--loop", n, args.env_steps, 1)
+        separate = _run_workers("--loop", 1, args.env_steps, min(n, args.max_processes))
+        train = _run_workers("--train", n, 0, 1)
+        print(
+            f"{n:>5} | {population:>10.0f} | {separate:>10.0f} | "
+            f"{population / separate:>5.2f} | {train:>10.0f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
