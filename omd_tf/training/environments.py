@@ -10,7 +10,15 @@ from omd_tf.training import checks
 EVAL_SEED_OFFSET = 100_000  # Eval env i is seeded with seed + this + i.
 
 
-def make_envs(env, num_distractors, seed, num_eval_episodes, discrete, num_members=1):
+def make_envs(
+    env,
+    num_distractors,
+    seed,
+    num_eval_episodes,
+    discrete,
+    num_members=1,
+    rescale_actions=False,
+):
     """(train env, eval env) as `TFPyEnvironment`s of gymnasium ``env``.
 
     The train env (batch 1) is seeded with ``seed``; the eval env batches
@@ -28,13 +36,20 @@ def make_envs(env, num_distractors, seed, num_eval_episodes, discrete, num_membe
       discrete: whether the agent needs discrete (True) or continuous
         (False) actions.
       num_members: N, the members of a population (1: one agent).
+      rescale_actions: act in [-1, 1] on a Box action space (see
+        `omd_tf.envs.load`).
 
     Raises:
       checks.ConfigError naming --env: unknown id, unsupported spaces, or
       the wrong kind of actions.  Nothing is created on disk.
     """
+    def load(seed):
+        return omd_tf.envs.load(
+            env, num_distractors, seed=seed, rescale_actions=rescale_actions
+        )
+
     try:
-        train_py_env = omd_tf.envs.load(env, num_distractors, seed=seed)
+        train_py_env = load(seed)
     except (ValueError, TypeError) as err:
         raise checks.ConfigError(f"--env={env!r} cannot be used: {err}") from err
     action_spec = train_py_env.action_spec()
@@ -48,17 +63,13 @@ def make_envs(env, num_distractors, seed, num_eval_episodes, discrete, num_membe
             f"{needed} actions."
         )
     eval_py_envs = [
-        omd_tf.envs.load(env, num_distractors, seed=seed + k + EVAL_SEED_OFFSET + i)
+        load(seed + k + EVAL_SEED_OFFSET + i)
         for k in range(num_members)
         for i in range(num_eval_episodes)
     ]
     if num_members > 1:
         train_py_env = batched_py_environment.BatchedPyEnvironment(
-            [train_py_env]
-            + [
-                omd_tf.envs.load(env, num_distractors, seed=seed + k)
-                for k in range(1, num_members)
-            ],
+            [train_py_env] + [load(seed + k) for k in range(1, num_members)],
             multithreading=False,
         )
     return (

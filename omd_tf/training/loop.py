@@ -596,6 +596,7 @@ def trainer_for(
         args["num_eval_episodes"],
         discrete=discrete,
         num_members=num_seeds,
+        rescale_actions=args.get("rescale_actions", False),
     )
     try:
         lock = run_lock.RunLock(args["root_dir"])

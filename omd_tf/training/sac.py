@@ -102,6 +102,7 @@ def _check_numbers(args):
         learning_rates=("actor_lr", "critic_lr", "alpha_lr", "model_lr"),
     )
     checks.boolean("model_grad_through_actor", args["model_grad_through_actor"])
+    checks.boolean("rescale_actions", args["rescale_actions"])
 
 
 def make_trainer(
@@ -112,7 +113,7 @@ def make_trainer(
     model_activation="relu",
     num_distractors=0,
     num_env_steps=100_000,
-    init_steps=5000,
+    init_steps=10_000,
     batch_size=256,
     actor_lr=3e-4,
     critic_lr=3e-4,
@@ -131,6 +132,7 @@ def make_trainer(
     greedy_eval=True,
     replay_capacity=1_000_000,
     checkpoint_interval=10_000,
+    rescale_actions=True,
 ):
     """A `loop.Trainer` of an OMD/MLE-SAC agent, restored from ``root_dir``.
 
@@ -170,6 +172,17 @@ def make_trainer(
         SAC evaluates) instead of sampling it.
       replay_capacity: transitions kept in the replay buffer.
       checkpoint_interval: env steps between checkpoints.
+      rescale_actions: the agent acts in [-1, 1] (gymnasium's
+        `RescaleAction`), as the paper's reference code does, so that SAC's
+        target entropy −dim(A)/2 (`SacAgent`'s default and the reference's)
+        is measured on that scale; the exported
+        policy then also outputs actions in [-1, 1], which the env's
+        RescaleAction maps to low + (a + 1)·(high − low)/2.  False: the
+        env's own units.
+
+    The defaults are the reference code's SAC settings for MuJoCo: Adam
+    3e-4 everywhere, τ 0.005, actor and critics 2 × 256, batch 256, 10 000
+    random steps, initial temperature 1 (`SacAgent`'s log α = 0).
     """
     args = dict(locals())
     _check_numbers(args)
@@ -199,6 +212,8 @@ FLAG_HELP = {
     "--nomodel_grad_through_actor samples a' at stop_gradient(s'_θ) "
     "(the reference code).",
     "hidden_dim": "Hidden width of actor and critics.",
+    "rescale_actions": "Act in [-1, 1] (gymnasium RescaleAction; also the "
+    "exported policy's units); --norescale_actions: the env's own units.",
     "greedy_eval": "Evaluate/export the actor's mode.",
 }
 

@@ -156,3 +156,20 @@ def test_unknown_env_id_raises_value_error():
 def test_bad_num_distractors_raises_value_error(bad):
     with pytest.raises(ValueError, match="num_distractors"):
         load("CartPole-v1", num_distractors=bad)
+
+
+def test_rescale_actions_maps_minus_one_one_onto_the_box():
+    """InvertedPendulum's force in [-3, 3]: actions a in [-1, 1] act as 3a."""
+    scaled = load("InvertedPendulum-v5", seed=4, rescale_actions=True)
+    plain = load("InvertedPendulum-v5", seed=4)
+    spec = scaled.action_spec()
+    np.testing.assert_array_equal(spec.minimum, [-1.0])
+    np.testing.assert_array_equal(spec.maximum, [1.0])
+    assert float(plain.action_spec().maximum[0]) == 3.0
+    scaled.reset(), plain.reset()
+    for a in (1.0, -0.5, 0.25):
+        got = scaled.step(np.array([a], np.float32))
+        want = plain.step(np.array([3.0 * a], np.float32))
+        np.testing.assert_allclose(got.observation, want.observation, rtol=1e-6)
+    # Discrete action spaces are left as they are.
+    assert load("CartPole-v1", rescale_actions=True).action_spec().maximum == 1

@@ -35,6 +35,9 @@ SETTINGS = dict(
     replay_capacity=20_000,
     checkpoint_interval=16_000,
     seed=0,
+    # The env's own action units (force in [-3, 3]), as when the seeds above
+    # were measured; train_sac's default now rescales them to [-1, 1].
+    rescale_actions=False,
 )
 
 

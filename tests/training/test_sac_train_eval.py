@@ -38,6 +38,7 @@ TINY_FLAGS = [f"--{name}={value}" for name, value in TINY.items()]
         (dict(num_env_steps=0), "--num_env_steps"),
         (dict(inner_steps=0), "--inner_steps"),
         (dict(critic_lr=0.0), "--critic_lr"),
+        (dict(rescale_actions="yes"), "--rescale_actions"),
         (dict(tau=0.0), "--tau"),
         (dict(gamma=1.5), "--gamma"),
         (dict(inverse="lu"), "--inverse"),
@@ -152,3 +153,17 @@ def test_train_summaries_carry_the_documented_tags(tmp_path, tensorboard_scalars
         "Diagnostics/model_reward_mse",
     } <= tags, tags
     assert not any(tag.startswith("while/") for tag in tags)
+
+
+@pytest.mark.parametrize("rescale_actions", [True, False])
+def test_actions_and_target_entropy_on_the_rescaled_scale(tmp_path, rescale_actions):
+    """The agent acts in [-1, 1] by default, target entropy −dim(A)/2 on it."""
+    trainer = sac.make_trainer(
+        str(tmp_path / "run"), rescale_actions=rescale_actions, **TINY
+    )
+    spec = trainer.agent.action_spec
+    high = 1.0 if rescale_actions else 3.0
+    np.testing.assert_array_equal(spec.maximum, [high])
+    np.testing.assert_array_equal(spec.minimum, [-high])
+    assert trainer.agent._target_entropy == -0.5  # pylint: disable=protected-access
+    trainer.close()
