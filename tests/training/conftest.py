@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 
 from omd_tf.training import curves
+from omd_tf.training import evaluation
 from omd_tf.training import loop
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -115,3 +116,28 @@ def tensorboard_scalars():
         return values
 
     return scalars
+
+
+@pytest.fixture
+def run_until_interrupted(monkeypatch):
+    """``run(trainer, step, on_eval=None)``: runs ``trainer`` until its evaluation
+    at env step ``step``, which raises KeyboardInterrupt (after the checkpoint
+    before it, none at ``step``); ``on_eval(step)`` is called at every earlier
+    evaluation.  Closes the trainer."""
+    evaluate = evaluation.Evaluator.__call__
+
+    def run(trainer, step, on_eval=None):
+        def evaluate_then_interrupt(evaluator, at):
+            if at == step:
+                raise KeyboardInterrupt
+            if on_eval is not None:
+                on_eval(at)
+            return evaluate(evaluator, at)
+
+        monkeypatch.setattr(evaluation.Evaluator, "__call__", evaluate_then_interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            trainer.run()
+        trainer.close()
+        monkeypatch.undo()
+
+    return run

@@ -9,7 +9,6 @@ from tf_agents.trajectories import time_step as ts
 
 from omd_tf import training
 from omd_tf.training import curves
-from omd_tf.training import evaluation
 from omd_tf.training import loop
 from omd_tf.training import model_health
 from omd_tf.training import protocol
@@ -78,16 +77,13 @@ def _probs(agent, observation):
     return agent.policy.distribution(time_step).action.probs_parameter().numpy()
 
 
-def test_resume_after_interruption(tmp_path, eval_csv_steps, monkeypatch):
+def test_resume_after_interruption(tmp_path, eval_csv_steps, run_until_interrupted):
     """Interrupted after the checkpoint at 400 env steps, a new run resumes there."""
     root = str(tmp_path / "run")
     trainer = training.make_trainer(root, num_env_steps=800, **TINY)
     snapshot = {}
-    evaluate = evaluation.Evaluator.__call__
 
-    def evaluate_then_interrupt(evaluator, step):
-        if step == 600:
-            raise KeyboardInterrupt
+    def snapshot_at_400(step):
         if step == 400:  # The state the checkpoint at 400 holds.
             snapshot["replay"] = trainer.replay_buffer.gather_all()
             snapshot["variables"] = [
@@ -97,13 +93,8 @@ def test_resume_after_interruption(tmp_path, eval_csv_steps, monkeypatch):
             snapshot["observation"] = observation
             snapshot["probs"] = _probs(trainer.agent, observation)
             snapshot["train_steps"] = trainer.agent.train_step_counter.numpy()
-        return evaluate(evaluator, step)
 
-    monkeypatch.setattr(evaluation.Evaluator, "__call__", evaluate_then_interrupt)
-    with pytest.raises(KeyboardInterrupt):
-        trainer.run()
-    trainer.close()
-    monkeypatch.undo()
+    run_until_interrupted(trainer, 600, snapshot_at_400)
 
     resumed = training.make_trainer(root, num_env_steps=800, **TINY)
     assert resumed.env_steps == 400
