@@ -16,10 +16,14 @@ minutes, so only ratios measured side by side mean something):
   run.  Processes beyond the cores only take turns, so min(N,
   ``--max_processes``) run at once (default: the cores), the rate of N runs
   queued in such groups;
+* ``split``: the population split into min(N, ``--max_processes``)
+  populations of N / that many members, as processes at once (one per
+  core), whose timed loops overlap;
 * ``train step``: `agent.train` alone on a fixed [N, B, 2] batch in this
   process, member train steps/s, to show where the time goes.
 
-It prints one row per N with the rates and the ratio population/separate.
+It prints one row per N with the rates and the ratios population/separate
+and split/separate.
 """
 
 import argparse
@@ -129,6 +133,7 @@ def main():
     args = parser.parse_args()
     print(
         f"{'N':>5} | {'population':>10} | {'separate':>10} | {'ratio':>5} | "
+        f"{'split':>10} | {'ratio':>5} | "
         f"{'train step':>10}   env steps/s summed over members (train step: "
         f"member train steps/s); {os.cpu_count()} cores, "
         f"{len(tf.config.list_physical_devices('GPU'))} GPUs",
@@ -136,11 +141,14 @@ def main():
     )
     for n in [int(x) for x in args.num_seeds.split(",")]:
         population = _run_workers("--loop", n, args.env_steps, 1)
-        separate = _run_workers("--loop", 1, args.env_steps, min(n, args.max_processes))
+        processes = min(n, args.max_processes)
+        separate = _run_workers("--loop", 1, args.env_steps, processes)
+        split = _run_workers("--loop", n // processes, args.env_steps, processes)
         train = _run_workers("--train", n, 0, 1)
         print(
             f"{n:>5} | {population:>10.0f} | {separate:>10.0f} | "
-            f"{population / separate:>5.2f} | {train:>10.0f}",
+            f"{population / separate:>5.2f} | {split:>10.0f} | "
+            f"{split / separate:>5.2f} | {train:>10.0f}",
             flush=True,
         )
 
