@@ -35,8 +35,14 @@ def member_dirs(root_dir, seed, num_members):
 
 
 def write_summary(root_dir, run_dirs):
-    """Writes root_dir's CSV and PNG from the members' eval CSVs so far."""
-    member_curves = [curves.read(run_dir) for run_dir in run_dirs]
+    """Writes root_dir's CSV and PNG from the members' eval CSVs so far.
+
+    Writes nothing before every member has an evaluation.
+    """
+    try:
+        member_curves = [curves.read(run_dir) for run_dir in run_dirs]
+    except FileNotFoundError:
+        return
     steps, mean, se = curves.mean_curve(member_curves)
     path = os.path.join(root_dir, CSV)
     with open(path + ".partial", "w", newline="") as f:

@@ -117,3 +117,14 @@ def test_resume_refuses_another_num_seeds(tmp_path):
     training.train_eval(root, num_env_steps=400, **TINY)
     with pytest.raises(training.ConfigError, match="--num_seeds=2"):
         soft_q.make_trainer(root, num_env_steps=400, **{**TINY, "num_seeds": 2})
+
+
+def test_a_checkpoint_before_the_first_evaluation_writes_no_summary(tmp_path):
+    root = str(tmp_path / "run")
+    trainer = soft_q.make_trainer(
+        root, num_env_steps=400, **{**TINY, "init_steps": 100, "eval_interval": 400}
+    )
+    trainer.run()  # Checkpoints at 200 (no evaluation yet) and at 400.
+    trainer.close()
+    rows = _csv_rows(os.path.join(root, population.CSV))
+    assert [int(r["env_steps"]) for r in rows] == [400]
