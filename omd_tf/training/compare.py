@@ -2,18 +2,9 @@
 
 import os
 
-import numpy as np
-
 from omd_tf.training import curves as eval_curves
 from omd_tf.training import population
 from omd_tf.training import soft_q
-
-
-def _cell(returns):
-    """'mean' of one seed's return, 'mean ± se' of several."""
-    if len(returns) == 1:
-        return f"{returns[0]:.1f}"
-    return f"{np.mean(returns):.1f} ± {eval_curves.standard_error(returns):.1f}"
 
 
 def compare(
@@ -75,9 +66,15 @@ def compare(
     print_fn(f"Mean eval return, model hidden size {model_hidden_dim}, {seeds}:")
     print_fn(f"{'env steps':>10} " + " ".join(f"{name:>{width}}" for name in agents))
     for step in shown:
-        cells = (_cell([c[step] for c in curves[name]]) for name in agents)
+        cells = (
+            eval_curves.mean_and_se_text([c[step] for c in curves[name]])
+            for name in agents
+        )
         print_fn(f"{step:>10} " + " ".join(f"{cell:>{width}}" for cell in cells))
-    final_cells = (_cell([c[max(c)] for c in curves[name]]) for name in agents)
+    final_cells = (
+        eval_curves.mean_and_se_text([c[max(c)] for c in curves[name]])
+        for name in agents
+    )
     print_fn(f"{'final':<10} " + " ".join(f"{cell:>{width}}" for cell in final_cells))
     plot_path = os.path.join(root_dir, eval_curves.EVAL_PLOT)
     eval_curves.plot(

@@ -56,6 +56,13 @@ def standard_error(values):
     return float(np.std(values, ddof=1) / np.sqrt(values.size))
 
 
+def mean_and_se_text(values):
+    """'187.3' for one value, '187.3 ± 12.0' (mean ± standard error) for several."""
+    if len(values) == 1:
+        return f"{values[0]:.1f}"
+    return f"{np.mean(values):.1f} ± {standard_error(values):.1f}"
+
+
 class Summary(NamedTuple):
     """One configuration over its seeds; returns are mean eval returns.
 

@@ -2,8 +2,6 @@
 
 import time
 
-import numpy as np
-
 from omd_tf.training import curves
 
 
@@ -42,13 +40,9 @@ class Progress:
         rate = (step - self._last_step) / elapsed if elapsed > 0 else 0.0
         self._last_step, self._last_time = step, now
         eta = _duration((self._total_steps - step) / rate) if rate > 0 else "?"
-        if self._num_members == 1:
-            returns, total = f"{eval_returns[0]:.1f}", ""
-        else:
-            returns = (
-                f"{np.mean(eval_returns):.1f} ± {curves.standard_error(eval_returns):.1f}"
-                f" ({self._num_members} seeds)"
-            )
+        returns, total = curves.mean_and_se_text(eval_returns), ""
+        if self._num_members > 1:
+            returns += f" ({self._num_members} seeds)"
             total = " (all seeds)"
         return (
             f"env steps {step}/{self._total_steps} | eval return {returns} | "

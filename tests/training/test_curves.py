@@ -121,3 +121,8 @@ def test_summarize_runs_binary_names_a_bad_run_dir(tmp_path, run_binary):
     assert result.returncode != 0
     assert "is not the --root_dir of a training run" in result.stderr
     assert not out.exists()
+
+
+def test_mean_and_se_text():
+    assert curves.mean_and_se_text([187.26]) == "187.3"
+    assert curves.mean_and_se_text([10.0, 20.0]) == "15.0 ± 5.0"
