@@ -38,7 +38,7 @@ def solve_cg(
       b: a nest of float tensors.
       ridge: damping added to the diagonal (>= 0).
       max_iter: iteration cap (positive int).
-      tol: stop when ‖r‖ <= tol·‖b‖ for every problem in the batch.
+      tol: a problem stops when ‖r‖ <= tol·‖b‖ (each of a batch on its own).
       batch_dims: leading axes of every leaf that index independent systems.
       rmatvec: unused (A is symmetric); accepted so solvers are interchangeable.
 
@@ -89,7 +89,12 @@ def _flatten_system(b, matvec):
 
 
 def _cg(operator, b, max_iter, tol, batch_dims):
-    """Plain CG from x0 = 0 on the SPD ``operator``; a tf.while_loop."""
+    """Plain CG from x0 = 0 on the SPD ``operator``; a tf.while_loop.
+
+    With ``batch_dims`` a system that has converged (‖r‖ <= tol·‖b‖) takes
+    no further steps while others go on, so its x is the one it would get
+    solved alone: batched problems (population members) stay independent.
+    """
     x = [tf.zeros_like(t) for t in b]
     r = list(b)
     p = list(b)
@@ -102,11 +107,14 @@ def _cg(operator, b, max_iter, tol, batch_dims):
 
     def body(i, x, r, p, rs):
         ap = operator(p)
-        alpha = tf.math.divide_no_nan(rs, tree.vdot(p, ap, batch_dims))
+        active = rs > threshold
+        alpha = tf.where(
+            active, tf.math.divide_no_nan(rs, tree.vdot(p, ap, batch_dims)), 0.0
+        )
         x = tree.axpy(alpha, p, x, batch_dims)
         r = tree.axpy(-alpha, ap, r, batch_dims)
         rs_new = tree.vdot(r, r, batch_dims)
-        beta = tf.math.divide_no_nan(rs_new, rs)
+        beta = tf.where(active, tf.math.divide_no_nan(rs_new, rs), 0.0)
         p = tree.axpy(beta, p, r, batch_dims)
         return i + 1, x, r, p, rs_new
 

@@ -127,7 +127,12 @@ def test_member_trains_as_a_single_agent_from_its_weights(
 
 @pytest.mark.parametrize("model_loss", ["omd", "mle", "vep"])
 def test_members_are_independent(cartpole, replay_buffer, make_agent, model_loss):
-    """Another batch for member 0 changes no weight of members 1 and 2."""
+    """Another batch for member 0 moves members 1 and 2 by round-off at most.
+
+    Exact equality held here but failed once on the CI machine (4e-5 after
+    3 Adam steps, ε = 1e-7, where a round-off sign flip of a g near 0 moves
+    a weight by 2·lr); the bound below is 100 times under member 0's change.
+    """
     (experience, other) = _batches(replay_buffer, 2, seed=2)
     perturbed = tf.nest.map_structure(
         lambda mixed, rest: tf.concat([mixed[:1], rest[1:]], axis=0),
@@ -137,16 +142,22 @@ def test_members_are_independent(cartpole, replay_buffer, make_agent, model_loss
     results = []
     for batch in (experience, perturbed):
         tf.keras.utils.set_random_seed(3)
-        agent = make_agent(cartpole, model_loss, num_members=NUM_MEMBERS)
+        agent = make_agent(
+            cartpole,
+            model_loss,
+            q_optimizer=tf.keras.optimizers.Adam(1e-3, epsilon=1e-4),
+            model_optimizer=tf.keras.optimizers.Adam(1e-3, epsilon=1e-4),
+            num_members=NUM_MEMBERS,
+        )
         for _ in range(3):
             agent.train(batch)
         results.append([v.numpy() for v in agent.variables])
-    changed_member_0 = False
+    member_0_change = 0.0
     for a, b in zip(*results):
         if a.ndim and a.shape[0] == NUM_MEMBERS:
-            np.testing.assert_array_equal(a[1:], b[1:])
-            changed_member_0 |= not np.array_equal(a[0], b[0])
-    assert changed_member_0
+            np.testing.assert_allclose(a[1:], b[1:], rtol=0, atol=1e-6)
+            member_0_change = max(member_0_change, np.abs(a[0] - b[0]).max())
+    assert member_0_change > 1e-4
 
 
 def test_population_loss_info_is_the_members_mean(cartpole, replay_buffer, make_agent):

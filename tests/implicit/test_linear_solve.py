@@ -73,6 +73,28 @@ def test_batched_cg_solves_each_system_independently():
     np.testing.assert_allclose(x[0], expected, rtol=1e-8)
 
 
+def test_batched_cg_freezes_a_converged_system_while_others_iterate():
+    """System 1 converges in one step; system 0's data must not touch it."""
+    rng = np.random.default_rng(4)
+    easy = 3.0 * np.eye(4)  # b is an eigenvector: exact after one step.
+    b = tf.constant(rng.normal(size=(2, 4)))
+
+    def solve(system_0):
+        a = tf.constant(np.stack([system_0, easy]))
+        return implicit.solve_cg(
+            lambda v: [tf.linalg.matvec(a, v[0])],
+            [b],
+            batch_dims=1,
+            max_iter=4,
+            tol=1e-12,
+        )[0].numpy()
+
+    hard = solve(_spd(rng, 4))  # System 0 needs all 4 iterations.
+    alone = solve(easy)  # Both converge after one step.
+    np.testing.assert_array_equal(hard[1], alone[1])
+    np.testing.assert_allclose(hard[1], b[1] / 3.0, rtol=1e-12)
+
+
 def test_identity_solver_returns_rhs():
     b = [tf.constant([1.0, 2.0])]
     assert implicit.solve_identity(None, b) is b
