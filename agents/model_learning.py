@@ -19,6 +19,7 @@ from typing import Callable, NamedTuple, Optional, Sequence
 import tensorflow as tf
 
 from omd_tf import implicit
+from omd_tf.implicit import tree
 
 MODEL_LOSSES = ("omd", "mle", "vep")
 INVERSES = ("identity", "cg", "normal_cg")
@@ -26,7 +27,13 @@ INVERSES = ("identity", "cg", "normal_cg")
 # given: damping keeps the solve well posed where the TD-loss Hessian is
 # singular (paper appendix E).
 DEFAULT_INVERSE_OPTIONS = dict(ridge=1e-3, max_iter=10)
-_MODEL_FIELDS = ("model_loss", "model_next_obs_mse", "model_reward_mse")
+_MODEL_FIELDS = (
+    "model_loss",
+    "model_next_obs_mse",
+    "model_reward_mse",
+    "model_reward_bias",
+    "model_grad_norm",
+)
 
 
 def namedtuple_with_model_fields(name, fields):
@@ -233,8 +240,11 @@ class ModelLearning(tf.Module):
 
         ``predictions`` are the model's (next observations, rewards) on
         ``batch`` before this step, which the agent has already computed;
-        the diagnostics are their errors.  In a population every field is
-        the mean over members of the member's own value.
+        the diagnostics are their errors, the mean of r_θ − r
+        (``model_reward_bias``) and the L2 norm of ``gradients``
+        (``model_grad_norm``: OMD's hypergradient, plus the likelihood
+        term's if any).  In a population every field is the mean over
+        members of the member's own value.
         """
         tf.debugging.check_numerics(loss, "model loss is inf or nan")
         self.model_optimizer.apply_gradients(
@@ -242,9 +252,16 @@ class ModelLearning(tf.Module):
         )
         obs_error, reward_error = squared_errors(batch, *predictions)
         obs_dims = batch.next_observations.shape[-1]
+        batch_dims = 0 if self.num_members is None else 1
         return ModelInfo(
             model_loss=loss / (self.num_members or 1),
             model_next_obs_mse=tf.reduce_mean(masked_mean(obs_error, batch.valid))
             / obs_dims,
             model_reward_mse=tf.reduce_mean(masked_mean(reward_error, batch.valid)),
+            model_reward_bias=tf.reduce_mean(
+                masked_mean(predictions[1] - batch.rewards, batch.valid)
+            ),
+            model_grad_norm=tf.reduce_mean(
+                tf.sqrt(tree.vdot(gradients, gradients, batch_dims))
+            ),
         )

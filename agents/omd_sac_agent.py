@@ -30,8 +30,18 @@ from agents import model_learning
 from omd_tf import implicit
 
 OmdSacLossInfo = model_learning.namedtuple_with_model_fields(
-    "OmdSacLossInfo", sac_agent.SacLossInfo._fields
+    "OmdSacLossInfo", sac_agent.SacLossInfo._fields + ("true_critic_loss", "mean_q")
 )
+OmdSacLossInfo.__doc__ = """`LossInfo.extra` of `OmdSacAgent.train`; float32 scalars.
+
+critic_loss, actor_loss, alpha_loss: `SacAgent`'s, at the last inner step
+  (the critic loss on the model's (s'_θ, r_θ), eq. 10).
+true_critic_loss: L_true(w) of eq. (11), the critic loss on the real
+  (s', r), after the inner steps (for 'omd' also the model objective).
+mean_q: E[(Q₁ + Q₂)(s, a) / 2] on the batch, after the inner steps.
+model_loss, model_next_obs_mse, model_reward_mse, model_reward_bias,
+  model_grad_norm: as `OmdSoftQLossInfo`'s.
+"""
 
 
 class OmdSacAgent(sac_agent.SacAgent):
@@ -261,6 +271,14 @@ class OmdSacAgent(sac_agent.SacAgent):
                 self._alpha_optimizer,
             )
             self._update_target()
+        true_critic_loss = self.true_critic_loss(batch, seed, critic_weights)
+        q1, _ = self._critic_network_1(
+            (batch.observations, batch.actions), training=False
+        )
+        q2, _ = self._critic_network_2(
+            (batch.observations, batch.actions), training=False
+        )
+        mean_q = model_learning.masked_mean((q1 + q2) / 2, batch.valid)
         model_info = self._model_learning.apply(
             batch,
             *self.model_gradients(batch, seed, critic_weights),
@@ -270,6 +288,8 @@ class OmdSacAgent(sac_agent.SacAgent):
             critic_loss=critic_loss,
             actor_loss=actor_loss,
             alpha_loss=alpha_loss,
+            true_critic_loss=true_critic_loss,
+            mean_q=mean_q,
             **model_info._asdict(),
         )
         if self.summaries_enabled:
@@ -285,8 +305,15 @@ class OmdSacAgent(sac_agent.SacAgent):
             )
             common.summarize_scalar_dict(
                 {
-                    "model_next_obs_mse": model_info.model_next_obs_mse,
-                    "model_reward_mse": model_info.model_reward_mse,
+                    name: getattr(extra, name)
+                    for name in (
+                        "true_critic_loss",
+                        "mean_q",
+                        "model_next_obs_mse",
+                        "model_reward_mse",
+                        "model_reward_bias",
+                        "model_grad_norm",
+                    )
                 },
                 step=self.train_step_counter,
                 name_scope="Diagnostics/",

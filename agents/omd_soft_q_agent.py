@@ -57,6 +57,9 @@ model_next_obs_mse: per-dimension squared error of f_θ(s, a) against the
   real next observation, before the model step.
 model_reward_mse: squared error of g_θ(s, a) against the real reward, before
   the model step.
+model_reward_bias: mean of g_θ(s, a) − r, same model.
+model_grad_norm: L2 norm of the model step's gradient (OMD: the eq. 13
+  hypergradient, plus the likelihood term's if any).
 """
 
 
@@ -482,6 +485,8 @@ class OmdSoftQAgent(tf_agent.TFAgent):
                 {
                     "model_next_obs_mse": extra.model_next_obs_mse,
                     "model_reward_mse": extra.model_reward_mse,
+                    "model_reward_bias": extra.model_reward_bias,
+                    "model_grad_norm": extra.model_grad_norm,
                     "mean_q": extra.mean_q,
                     "policy_entropy": extra.policy_entropy,
                 },

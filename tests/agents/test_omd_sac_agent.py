@@ -240,9 +240,17 @@ def test_tf_agents_contract(pendulum, experience, model_loss):
         "model_loss",
         "model_next_obs_mse",
         "model_reward_mse",
+        "model_reward_bias",
+        "model_grad_norm",
+        "true_critic_loss",
+        "mean_q",
     ):
         assert np.isfinite(getattr(info.extra, name).numpy()), name
     assert int(agent.train_step_counter) == 1
+    if model_loss == "omd":  # Both are L_true(w) after the critic step.
+        np.testing.assert_allclose(
+            info.extra.true_critic_loss, info.extra.model_loss, rtol=1e-6
+        )
 
 
 def test_train_traces_once(pendulum, experience):

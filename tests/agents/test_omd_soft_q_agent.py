@@ -292,10 +292,15 @@ def test_mle_loss_is_next_observation_plus_reward_error(
 ):
     agent = make_agent(cartpole, "mle")
     t = _transitions(experience)
-    next_obs, reward = agent.model_network((t.observation, t.action))[0]
-    obs_error = np.sum(np.square(next_obs - t.next_observation), axis=-1)
-    reward_error = np.square(reward - t.reward)
-    expected = np.sum(t.mask * (obs_error + reward_error)) / np.sum(t.mask)
+    model_variables = agent.model_network.trainable_variables
+    with tf.GradientTape() as tape:
+        next_obs, reward = agent.model_network((t.observation, t.action))[0]
+        obs_error = tf.reduce_sum(tf.square(next_obs - t.next_observation), axis=-1)
+        reward_error = tf.square(reward - t.reward)
+        expected = tf.reduce_sum(t.mask * (obs_error + reward_error)) / tf.reduce_sum(
+            t.mask
+        )
+    gradient_norm = tf.linalg.global_norm(tape.gradient(expected, model_variables))
     info = agent.train(experience)
     np.testing.assert_allclose(info.extra.model_loss, expected, rtol=1e-5)
     # The diagnostics are the same errors, of the model before its step.
@@ -310,6 +315,12 @@ def test_mle_loss_is_next_observation_plus_reward_error(
         np.sum(t.mask * reward_error) / np.sum(t.mask),
         rtol=1e-5,
     )
+    np.testing.assert_allclose(
+        info.extra.model_reward_bias,
+        np.sum(t.mask * (reward - t.reward)) / np.sum(t.mask),
+        rtol=1e-5,
+    )
+    np.testing.assert_allclose(info.extra.model_grad_norm, gradient_norm, rtol=1e-5)
 
 
 def test_vep_loss_is_value_plus_reward_error_with_fixed_values(

@@ -151,6 +151,10 @@ def test_train_summaries_carry_the_documented_tags(tmp_path, tensorboard_scalars
         "Losses/model_loss",
         "Diagnostics/model_next_obs_mse",
         "Diagnostics/model_reward_mse",
+        "Diagnostics/model_reward_bias",
+        "Diagnostics/model_grad_norm",
+        "Diagnostics/true_critic_loss",
+        "Diagnostics/mean_q",
     } <= tags, tags
     assert not any(tag.startswith("while/") for tag in tags)
 
