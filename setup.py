@@ -30,7 +30,7 @@ setuptools.setup(
         "matplotlib",
     ],
     extras_require={
-        "test": ["pytest"],
+        "test": ["pytest", "pytest-xdist"],
         # Same binaries, train steps placed on the GPU by TensorFlow.
         "gpu": ["tensorflow[and-cuda]==2.15.1"],
     },
