@@ -11,6 +11,7 @@ model_health  whether a run's model MLPs are alive at its start and end
 sac           `train_eval` / `make_trainer` for the SAC agents (OMD, MLE)
 compare       `compare`: agents side by side on one budget (the demo)
 curves        eval-return curves: read, mean ± standard error over seeds, plot
+summaries     a run's TensorBoard scalars read back
 cli           absl flags and `main` of the training binaries
 """
 

@@ -1,18 +1,17 @@
 """Helpers shared by the train_eval tests: eval CSV, exported policy, binaries."""
 
 import csv
-import glob
 import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from omd_tf.training import curves
 from omd_tf.training import evaluation
 from omd_tf.training import loop
+from omd_tf.training import summaries
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -21,7 +20,6 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 _LOAD_SCRIPT = """
 import sys
 import numpy as np
-import tensorflow as tf
 import tensorflow_probability  # noqa: F401, registers distribution TypeSpecs.
 
 policy = tf.saved_model.load(sys.argv[1])
@@ -103,19 +101,7 @@ def run_binary():
 @pytest.fixture
 def tensorboard_scalars():
     """``tensorboard_scalars(root_dir, folder)``: {tag: [(step, value)]} of its events."""
-
-    def scalars(root_dir, folder):
-        values = {}
-        pattern = os.path.join(root_dir, folder, "events.out.tfevents.*")
-        for path in sorted(glob.glob(pattern)):
-            for event in tf.compat.v1.train.summary_iterator(path):
-                for value in event.summary.value:
-                    values.setdefault(value.tag, []).append(
-                        (event.step, float(tf.make_ndarray(value.tensor)))
-                    )
-        return values
-
-    return scalars
+    return summaries.read_scalars
 
 
 @pytest.fixture
