@@ -28,6 +28,8 @@ setuptools.setup(
         "numpy>=1.23,<2",
         "absl-py",
         "matplotlib",
+        # bin/sweep.py: the paper's figures as Ray Tune trials.
+        "ray[tune]",
     ],
     extras_require={
         "test": ["pytest", "pytest-xdist"],
