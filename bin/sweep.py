@@ -49,7 +49,13 @@ flags.DEFINE_enum(
     "figure", None, list(figures.FIGURES), "The figure; its grid:\n" + figures.table_text()
 )
 flags.DEFINE_string("out_dir", None, "Output directory (re-running resumes).")
-flags.DEFINE_enum("protocol", "default", list(protocol.PROTOCOLS), soft_q.FLAG_HELP["protocol"])
+flags.DEFINE_enum(
+    "protocol",
+    "default",
+    list(protocol.PROTOCOLS),
+    "The trials' --protocol (bin/train_eval.py): this project's choices or the "
+    "paper's code's.",
+)
 flags.DEFINE_boolean(
     "select_q_lr_tau",
     False,
