@@ -46,7 +46,10 @@ TRAIN_FLAGS = (
 )
 
 flags.DEFINE_enum(
-    "figure", None, list(figures.FIGURES), "The figure; its grid:\n" + figures.table_text()
+    "figure",
+    None,
+    list(figures.FIGURES),
+    "The figure; its grid:\n" + figures.table_text(),
 )
 flags.DEFINE_string("out_dir", None, "Output directory (re-running resumes).")
 flags.DEFINE_enum(
@@ -63,8 +66,14 @@ flags.DEFINE_boolean(
     "best (6× the trials); otherwise the protocol's q_lr and tau 0.01.",
 )
 flags.DEFINE_list("agents", None, "A subset of the figure's agents (unset: all).")
-flags.DEFINE_list("knob_values", None, "A subset of the figure's first axis (unset: all).")
-flags.DEFINE_string("ray_address", "", "Ray cluster to join (host:port, ray://host:port, auto); empty: local Ray.")
+flags.DEFINE_list(
+    "knob_values", None, "A subset of the figure's first axis (unset: all)."
+)
+flags.DEFINE_string(
+    "ray_address",
+    "",
+    "Ray cluster to join (host:port, ray://host:port, auto); empty: local Ray.",
+)
 flags.DEFINE_integer("cpus_per_trial", 1, "CPUs (TensorFlow threads) per trial.")
 flags.DEFINE_float("gpus_per_trial", 0.0, "GPUs per trial (fractions share one).")
 _DEFAULTS = cli.default_arguments(soft_q.make_trainer)

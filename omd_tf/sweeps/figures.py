@@ -85,9 +85,8 @@ def grid(figure, agents=None, knob_values=None, select_q_lr_tau=False):
 
 def trial_name(point):
     """'omd_model_hidden_dim1_q_lr0.001_tau0.01': a grid point's folder name."""
-    return "_".join(
-        [point["agent"]] + [f"{name}{value}" for name, value in point.items() if name != "agent"]
-    )
+    knobs = (f"{name}{value}" for name, value in point.items() if name != "agent")
+    return "_".join([point["agent"], *knobs])
 
 
 def table_text():

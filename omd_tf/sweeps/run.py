@@ -41,7 +41,11 @@ def trial_dir(out_dir, point):
 def trial_config(out_dir, point, train_kwargs, threads):
     """What one trial runs: root_dir, `train_eval` keywords, TF threads."""
     kwargs = {**train_kwargs, **point}
-    return {"root_dir": os.path.abspath(trial_dir(out_dir, point)), "kwargs": kwargs, "threads": threads}
+    return {
+        "root_dir": os.path.abspath(trial_dir(out_dir, point)),
+        "kwargs": kwargs,
+        "threads": threads,
+    }
 
 
 def finished(config):
@@ -80,6 +84,11 @@ def _train(tune_config):
     tune.report({"final_returns": finals, "wall_s": result["wall_s"]})
 
 
+def _trial_name(trial):
+    """The name of a Tune trial's folder under ray_results: its grid point's."""
+    return os.path.basename(trial.config["trial"]["root_dir"])
+
+
 def _duration(seconds):
     minutes, seconds = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
@@ -105,17 +114,15 @@ class _Progress(tune.Callback):
         elapsed = time.monotonic() - self._start
         eta = elapsed / self._finished_here * (self._total - self._done)
         result = trial.last_result
-        name = os.path.basename(trial.config["trial"]["root_dir"])
         self._print(
-            f"[{self._done}/{self._total}] {name}: final return "
+            f"[{self._done}/{self._total}] {_trial_name(trial)}: final return "
             f"{curves.mean_and_se_text(result['final_returns'])} in "
             f"{_duration(result['wall_s'])}; "
             f"{100 * self._done // self._total}% done, ETA {_duration(eta)}"
         )
 
     def on_trial_error(self, iteration, trials, trial, **info):
-        name = os.path.basename(trial.config["trial"]["root_dir"])
-        self._print(f"[failed] {name}: its error is in {self._log_path}")
+        self._print(f"[failed] {_trial_name(trial)}: its error is in {self._log_path}")
 
 
 def _check_reachable(address):
@@ -148,9 +155,9 @@ def connect(address):
     try:
         ray.init(address=address, log_to_driver=False)
     except (ConnectionError, RuntimeError) as err:
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        first_sentence = str(err).strip().split(". ")[0].rstrip(".")
         raise checks.ConfigError(
-            f"--ray_address={address!r}: no Ray cluster there ({first_line})."
+            f"--ray_address={address!r}: no Ray cluster there ({first_sentence})."
         ) from err
 
 
@@ -208,7 +215,9 @@ def run_trials(out_dir, configs, cpus, gpus, address):
             tuner = tune.Tuner(
                 tune.with_resources(_train, {"cpu": cpus, "gpu": gpus}),
                 param_space={"trial": tune.grid_search(todo)},
-                tune_config=tune.TuneConfig(reuse_actors=False),
+                tune_config=tune.TuneConfig(
+                    reuse_actors=False, trial_dirname_creator=_trial_name
+                ),
                 run_config=tune.RunConfig(
                     name=time.strftime("sweep_%Y%m%d_%H%M%S"),
                     storage_path=os.path.abspath(os.path.join(out_dir, "ray_results")),

@@ -82,7 +82,8 @@ def test_tiny_sweep_interrupted_after_one_trial_resumes_only_the_other(tmp_path)
 
     with open(os.path.join(out_dir, "figure_4_hidden.csv"), newline="") as f:
         rows = list(csv.DictReader(f))
-    assert [(r["agent"], r["model_hidden_dim"]) for r in rows] == [("omd", "1"), ("omd", "2")]
+    points = [(r["agent"], r["model_hidden_dim"]) for r in rows]
+    assert points == [("omd", "1"), ("omd", "2")]
     for row, name in zip(rows, TRIALS):
         members = [os.path.join(out_dir, "trials", name, f"{name}_s{s}") for s in (0, 1)]
         finals = [curves.read(d)[2000] for d in members]  # summarize_runs' layout
@@ -112,6 +113,7 @@ def test_bad_flag_is_one_line_naming_it(tmp_path):
         ("nohost", "--ray_address must be host:port"),
         ("host:port", "--ray_address must be host:port"),
         ("127.0.0.1:1", "--ray_address='127.0.0.1:1' cannot be reached"),
+        ("auto", "--ray_address='auto': no Ray cluster there"),
     ],
 )
 def test_bad_ray_address_fails_fast_naming_the_flag(address, message):
