@@ -71,7 +71,7 @@ def _train(tune_config):
     member_dirs = population.member_dirs(
         config["root_dir"], kwargs["seed"], kwargs["num_seeds"]
     )
-    finals = [max(c.items())[1] for c in map(curves.read, member_dirs)]
+    finals = [curve[max(curve)] for curve in map(curves.read, member_dirs)]
     result = {
         "kwargs": kwargs,
         "final_returns": finals,
