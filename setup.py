@@ -28,6 +28,11 @@ setuptools.setup(
         "numpy>=1.23,<2",
         "absl-py",
         "matplotlib",
+        # bin/sweep.py: the paper's figures as Ray Tune trials.
+        "ray[tune]",
+        # Ray Tune imports pyarrow; pyarrow 26 needs NumPy 2 (TensorFlow 2.15: < 2)
+        # and says so only at import, not in its metadata.
+        "pyarrow<26",
     ],
     extras_require={
         "test": ["pytest", "pytest-xdist"],

@@ -1,0 +1,169 @@
+"""One of the paper's CartPole figures as a sweep of Ray Tune trials.
+
+    python bin/sweep.py --figure=4_hidden --out_dir=runs/fig4_hidden [--num_seeds=10]
+        [--num_env_steps=200000] [--protocol=reference] [--select_q_lr_tau]
+        [--ray_address=host:6379] [--cpus_per_trial=1] [--gpus_per_trial=0]
+
+Each grid point of the figure (see --figure's help for the paper's values)
+is one trial: a population of --num_seeds seeds trained by
+`soft_q.train_eval` in out_dir/trials/<name> (per seed <name>_s<seed>, the
+layout bin/summarize_runs.py reads).  Prints one line per finished trial
+with the sweep's progress and ETA; Ray's own output goes to out_dir/ray.log.
+When every trial has finished, writes out_dir/figure_<figure>.csv (one row
+per grid point: final eval return, mean and standard error over seeds) and
+.png.  Re-running the same command runs only the unfinished trials (a
+half-run one resumes from its checkpoint) and then writes the figure.
+Local Ray is started by the command; --ray_address joins a cluster, whose
+nodes must have this package installed and see --out_dir.
+"""
+
+import os
+import sys
+
+from omd_tf import console  # First: quiets TensorFlow before it loads.
+
+from absl import app  # pylint: disable=g-bad-import-order
+from absl import flags
+
+from omd_tf.sweeps import figures
+from omd_tf.sweeps import results
+from omd_tf.sweeps import run
+from omd_tf.training import checks
+from omd_tf.training import cli
+from omd_tf.training import protocol
+from omd_tf.training import soft_q
+
+# `train_eval` arguments the sweep passes to every trial unchanged.
+TRAIN_FLAGS = (
+    "num_env_steps",
+    "num_seeds",
+    "seed",
+    "hidden_dim",
+    "init_steps",
+    "batch_size",
+    "eval_interval",
+    "num_eval_episodes",
+)
+
+flags.DEFINE_enum(
+    "figure",
+    None,
+    list(figures.FIGURES),
+    "The figure; its grid:\n" + figures.table_text(),
+)
+flags.DEFINE_string("out_dir", None, "Output directory (re-running resumes).")
+flags.DEFINE_enum(
+    "protocol",
+    "default",
+    list(protocol.PROTOCOLS),
+    "The trials' --protocol (bin/train_eval.py): this project's choices or the "
+    "paper's code's.",
+)
+flags.DEFINE_boolean(
+    "select_q_lr_tau",
+    False,
+    "The paper's selection: run every point at each q_lr × tau and show the "
+    "best (6× the trials); otherwise the protocol's q_lr and tau 0.01.",
+)
+flags.DEFINE_list("agents", None, "A subset of the figure's agents (unset: all).")
+flags.DEFINE_list(
+    "knob_values", None, "A subset of the figure's first axis (unset: all)."
+)
+flags.DEFINE_string(
+    "ray_address",
+    "",
+    "Ray cluster to join (host:port, ray://host:port, auto); empty: local Ray.",
+)
+flags.DEFINE_integer("cpus_per_trial", 1, "CPUs (TensorFlow threads) per trial.")
+flags.DEFINE_float("gpus_per_trial", 0.0, "GPUs per trial (fractions share one).")
+_DEFAULTS = cli.default_arguments(soft_q.make_trainer)
+for _name in TRAIN_FLAGS:
+    flags.DEFINE_integer(
+        _name,
+        10 if _name == "num_seeds" else _DEFAULTS[_name],
+        soft_q.FLAG_HELP.get(_name) or cli.SHARED_FLAG_HELP[_name],
+    )
+flags.mark_flags_as_required(["figure", "out_dir"])
+flags.adopt_module_key_flags(console)
+FLAGS = flags.FLAGS
+
+
+def _checked_subset(name, given, allowed):
+    """``given`` (strings) as the values of ``allowed`` they spell; None: all."""
+    if given is None:
+        return None
+    by_text = {str(value): value for value in allowed}
+    unknown = [text for text in given if text not in by_text]
+    if unknown or not given:
+        raise checks.ConfigError(
+            f"--{name} must be among {', '.join(by_text)} for --figure="
+            f"{FLAGS.figure}, got {','.join(given)!r}."
+        )
+    return [by_text[text] for text in given]
+
+
+def _configs():
+    """(grid points, their trials' configs) from the flags.
+
+    Raises:
+      checks.ConfigError: naming a bad flag.
+    """
+    for name in ("num_env_steps", "num_seeds", "hidden_dim", "batch_size",
+                 "eval_interval", "num_eval_episodes", "cpus_per_trial"):
+        checks.positive_int(name, FLAGS[name].value)
+    for name in ("seed", "init_steps"):
+        checks.non_negative_int(name, FLAGS[name].value)
+    checks.in_interval("gpus_per_trial", FLAGS.gpus_per_trial, 0, float("inf"))
+    spec = figures.FIGURES[FLAGS.figure]
+    points = figures.grid(
+        FLAGS.figure,
+        agents=_checked_subset("agents", FLAGS.agents, spec.agents),
+        knob_values=_checked_subset(
+            "knob_values", FLAGS.knob_values, next(iter(spec.axes.values()))
+        ),
+        select_q_lr_tau=FLAGS.select_q_lr_tau,
+    )
+    train_kwargs = {name: FLAGS[name].value for name in TRAIN_FLAGS}
+    train_kwargs["protocol"] = FLAGS.protocol
+    configs = [
+        run.trial_config(FLAGS.out_dir, point, train_kwargs, FLAGS.cpus_per_trial)
+        for point in points
+    ]
+    return points, configs
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    try:
+        points, configs = _configs()
+        unfinished = run.run_trials(
+            FLAGS.out_dir,
+            configs,
+            FLAGS.cpus_per_trial,
+            FLAGS.gpus_per_trial,
+            FLAGS.ray_address,
+        )
+    except checks.ConfigError as err:
+        raise app.UsageError(str(err)) from err
+    if unfinished:
+        names = ", ".join(os.path.basename(c["root_dir"]) for c in unfinished)
+        print(
+            f"{os.path.basename(argv[0])}: {len(unfinished)} of {len(configs)} trials "
+            f"did not finish ({names}); re-run the same command to resume them.",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+    figure_rows = results.rows(
+        {config["root_dir"]: point for config, point in zip(configs, points)},
+        FLAGS.seed,
+        FLAGS.num_seeds,
+    )
+    path = os.path.join(FLAGS.out_dir, f"figure_{FLAGS.figure}")
+    results.write_csv(path + ".csv", figure_rows)
+    results.plot(path + ".png", FLAGS.figure, figure_rows)
+    print(f"figure: {path}.csv and .png ({len(figure_rows)} points)")
+
+
+if __name__ == "__main__":
+    console.run(main)

@@ -1,0 +1,104 @@
+"""The paper's CartPole figures as grids of training runs (appendix D's values).
+
+`FIGURES` is the one table of the values.  A figure's grid is the product of
+its agents and its axes (first axis: the figure's x axis or knob); each grid
+point is one `soft_q.train_eval` run of a population of seeds.  With the
+paper's Q-lr × τ selection every point is run at each pair of `Q_LR_TAU` and
+the figure shows the pair with the best final return.
+"""
+
+import itertools
+from typing import NamedTuple
+
+# Appendix D: "a hyperparameter sweep over the learning rate for w in
+# {3e-4, 1e-3, 3e-3}" and "over the moving average coefficient τ in
+# {0.005, 0.01}".
+Q_LR_TAU = {"q_lr": (3e-4, 1e-3, 3e-3), "tau": (0.005, 0.01)}
+
+
+class Figure(NamedTuple):
+    """One figure: agents × axes ({`make_trainer` keyword: values}).
+
+    plot: 'final_vs_knob' (final eval return vs the first axis, one line per
+    agent and further axes) or 'curves' (eval return vs env steps, one line
+    per grid point).  not_built: the paper's axes this agent lacks.
+    """
+
+    title: str
+    agents: tuple
+    axes: dict
+    plot: str
+    not_built: str = ""
+
+
+FIGURES = {
+    "4_hidden": Figure(
+        "Figure 4 left: model hidden size",
+        ("omd", "mle", "vep"),
+        {"model_hidden_dim": (1, 2, 3, 4, 6, 12)},
+        "final_vs_knob",
+    ),
+    "4_distractors": Figure(
+        "Figure 4 right: Gaussian distractors",
+        ("omd", "mle", "vep"),
+        {"num_distractors": (16, 32, 64, 128, 256, 512)},
+        "final_vs_knob",
+    ),
+    "5": Figure(
+        "Figure 5 centre: returns at model hidden size 1 and 3",
+        ("omd", "mle"),
+        {"model_hidden_dim": (1, 3)},
+        "curves",
+        not_built="the left panel (next-state MSE, in the runs' TensorBoard as "
+        "model_next_obs_mse) and the right one (predictions on a trajectory)",
+    ),
+    "7": Figure(
+        "Figure 7: inner steps K and inverse Jacobian (OMD)",
+        ("omd",),
+        {"inner_steps": (1, 3, 10), "inverse": ("identity", "cg")},
+        "curves",
+        not_built="single Q (the agent always uses double Q)",
+    ),
+}
+
+
+def grid(figure, agents=None, knob_values=None, select_q_lr_tau=False):
+    """[{agent, axis: value, …, (q_lr, tau)}] of one figure: its trials.
+
+    Args:
+      figure: a key of `FIGURES`.
+      agents: a subset of the figure's agents (None: all).
+      knob_values: a subset of the first axis's values (None: all).
+      select_q_lr_tau: each point at every pair of `Q_LR_TAU`.
+    """
+    spec = FIGURES[figure]
+    axes = dict(spec.axes)
+    knob = next(iter(axes))
+    if knob_values is not None:
+        axes[knob] = tuple(v for v in axes[knob] if v in knob_values)
+    if select_q_lr_tau:
+        axes.update(Q_LR_TAU)
+    names = ("agent", *axes)
+    values = (agents or spec.agents, *axes.values())
+    return [dict(zip(names, point)) for point in itertools.product(*values)]
+
+
+def trial_name(point):
+    """'omd_model_hidden_dim1_q_lr0.001_tau0.01': a grid point's folder name."""
+    knobs = (f"{name}{value}" for name, value in point.items() if name != "agent")
+    return "_".join([point["agent"], *knobs])
+
+
+def table_text():
+    """The table as help text: one line per figure."""
+    lines = [
+        f"{name}: {spec.title}; agents {'/'.join(spec.agents)}; "
+        + "; ".join(f"{axis} {list(values)}" for axis, values in spec.axes.items())
+        + (f"; not built: {spec.not_built}" if spec.not_built else "")
+        for name, spec in FIGURES.items()
+    ]
+    lines.append(
+        "With --select_q_lr_tau every point also runs at q_lr "
+        f"{list(Q_LR_TAU['q_lr'])} × tau {list(Q_LR_TAU['tau'])}."
+    )
+    return "\n".join(lines)

@@ -1,0 +1,240 @@
+"""A sweep's trials on Ray Tune: one trial per grid point, only the unfinished ones.
+
+Each trial trains one grid point's population of seeds with
+`soft_q.train_eval` in ``out_dir/trials/<name>`` and, when it is done, writes
+``trial_done.json`` there.  A trial is finished when that file exists and
+records the same training arguments; a re-run launches only the others, and
+a trial stopped half-way resumes from its checkpoint (the trainer resumes
+when its root_dir holds one).  This marker, rather than `Tuner.restore`,
+decides what runs: it survives kill -9 of the driver at any moment (Tune's
+experiment state may be mid-write then), it does not depend on the Tune
+experiment that ran the trial, and a changed flag is seen per trial.
+"""
+
+import contextlib
+import json
+import os
+import socket
+import sys
+import time
+
+import ray
+from ray import tune
+import tensorflow as tf
+
+from omd_tf.sweeps import figures
+from omd_tf.training import checks
+from omd_tf.training import curves
+from omd_tf.training import population
+from omd_tf.training import soft_q
+
+DONE = "trial_done.json"
+LOG = "ray.log"
+TRIALS_DIR = "trials"
+
+
+def trial_dir(out_dir, point):
+    """out_dir/trials/<`figures.trial_name`>: the population's root_dir."""
+    return os.path.join(out_dir, TRIALS_DIR, figures.trial_name(point))
+
+
+def trial_config(out_dir, point, train_kwargs, threads):
+    """What one trial runs: root_dir, `train_eval` keywords, TF threads."""
+    kwargs = {**train_kwargs, **point}
+    return {
+        "root_dir": os.path.abspath(trial_dir(out_dir, point)),
+        "kwargs": kwargs,
+        "threads": threads,
+    }
+
+
+def finished(config):
+    """Whether the trial of ``config`` has finished with these arguments."""
+    path = os.path.join(config["root_dir"], DONE)
+    if not os.path.isfile(path):
+        return False
+    with open(path) as f:
+        return json.load(f)["kwargs"] == config["kwargs"]
+
+
+def _train(tune_config):
+    """Ray Tune function trainable: trains one population, writes its marker.
+
+    ``tune_config["trial"]``: a `trial_config`.
+    """
+    config = tune_config["trial"]
+    tf.config.threading.set_intra_op_parallelism_threads(config["threads"])
+    tf.config.threading.set_inter_op_parallelism_threads(config["threads"])
+    start = time.monotonic()
+    kwargs = config["kwargs"]
+    soft_q.train_eval(config["root_dir"], **kwargs)
+    member_dirs = population.member_dirs(
+        config["root_dir"], kwargs["seed"], kwargs["num_seeds"]
+    )
+    finals = [curve[max(curve)] for curve in map(curves.read, member_dirs)]
+    result = {
+        "kwargs": kwargs,
+        "final_returns": finals,
+        "wall_s": time.monotonic() - start,
+    }
+    partial = os.path.join(config["root_dir"], DONE + ".partial")
+    with open(partial, "w") as f:
+        json.dump(result, f, indent=1)
+    os.replace(partial, os.path.join(config["root_dir"], DONE))
+    tune.report({"final_returns": finals, "wall_s": result["wall_s"]})
+
+
+def _trial_name(trial):
+    """The name of a Tune trial's folder under ray_results: its grid point's."""
+    return os.path.basename(trial.config["trial"]["root_dir"])
+
+
+def _duration(seconds):
+    minutes, seconds = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
+
+
+class _Progress(tune.Callback):
+    """One line per finished or failed trial: sweep progress and ETA."""
+
+    def __init__(self, total, done_before, log_path, terminal_fd):
+        self._total, self._done = total, done_before
+        self._finished_here = 0
+        self._start = time.monotonic()
+        self._log_path = log_path
+        self._terminal_fd = terminal_fd  # A file descriptor: Tune pickles callbacks.
+
+    def _print(self, line):
+        os.write(self._terminal_fd, f"{line}\n".encode())
+
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        self._done += 1
+        self._finished_here += 1
+        elapsed = time.monotonic() - self._start
+        eta = elapsed / self._finished_here * (self._total - self._done)
+        result = trial.last_result
+        self._print(
+            f"[{self._done}/{self._total}] {_trial_name(trial)}: final return "
+            f"{curves.mean_and_se_text(result['final_returns'])} in "
+            f"{_duration(result['wall_s'])}; "
+            f"{100 * self._done // self._total}% done, ETA {_duration(eta)}"
+        )
+
+    def on_trial_error(self, iteration, trials, trial, **info):
+        self._print(f"[failed] {_trial_name(trial)}: its error is in {self._log_path}")
+
+
+def _check_reachable(address):
+    """Raises `checks.ConfigError` naming --ray_address if host:port does not answer."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise checks.ConfigError(
+            f"--ray_address must be host:port, ray://host:port or auto, got {address!r}."
+        )
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as err:
+        raise checks.ConfigError(
+            f"--ray_address={address!r} cannot be reached: {err.strerror or err}."
+        ) from err
+
+
+def connect(address):
+    """Starts local Ray (``address`` empty) or joins the cluster at ``address``.
+
+    Raises:
+      checks.ConfigError: naming --ray_address, for a cluster that does not
+        answer.
+    """
+    if not address:
+        ray.init(include_dashboard=False, log_to_driver=False)
+        return
+    if address != "auto":
+        _check_reachable(address)
+    try:
+        ray.init(address=address, log_to_driver=False)
+    except (ConnectionError, RuntimeError) as err:
+        first_sentence = str(err).strip().split(". ")[0].rstrip(".")
+        raise checks.ConfigError(
+            f"--ray_address={address!r}: no Ray cluster there ({first_sentence})."
+        ) from err
+
+
+@contextlib.contextmanager
+def _output_to(log_path):
+    """Sends this process's stdout and stderr (Ray's lines) to ``log_path``.
+
+    Yields a file descriptor of the original stdout, for the sweep's own lines.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_path, "a") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    try:
+        yield saved[0]
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+
+
+def run_trials(out_dir, configs, cpus, gpus, address):
+    """Runs the unfinished ``configs`` (see `trial_config`) as Ray Tune trials.
+
+    Args:
+      out_dir: the sweep's folder; Ray's log goes to out_dir/ray.log and
+        Tune's records to out_dir/ray_results.
+      configs: every trial of the sweep.
+      cpus, gpus: resources per trial (TensorFlow gets ``cpus`` threads).
+      address: '' for local Ray, else the cluster (see `connect`).
+
+    Returns:
+      The configs that did not finish (empty when all did): failed, or
+      stopped by Ctrl-C.
+    """
+    todo = [config for config in configs if not finished(config)]
+    done_before = len(configs) - len(todo)
+    print(
+        f"{len(configs)} trials, {done_before} finished before; running {len(todo)} "
+        f"({cpus} CPUs, {gpus} GPUs each); Ray's log: {os.path.join(out_dir, LOG)}",
+        flush=True,
+    )
+    if not todo:
+        return []
+    log_path = os.path.join(out_dir, LOG)
+    os.makedirs(out_dir, exist_ok=True)
+    with _output_to(log_path) as terminal:
+        connect(address)
+        try:
+            tuner = tune.Tuner(
+                tune.with_resources(_train, {"cpu": cpus, "gpu": gpus}),
+                param_space={"trial": tune.grid_search(todo)},
+                tune_config=tune.TuneConfig(
+                    reuse_actors=False, trial_dirname_creator=_trial_name
+                ),
+                run_config=tune.RunConfig(
+                    name=time.strftime("sweep_%Y%m%d_%H%M%S"),
+                    storage_path=os.path.abspath(os.path.join(out_dir, "ray_results")),
+                    verbose=0,
+                    callbacks=[
+                        _Progress(
+                            len(configs),
+                            done_before,
+                            log_path,
+                            terminal,
+                        )
+                    ],
+                ),
+            )
+            tuner.fit()
+        except KeyboardInterrupt:  # A second Ctrl-C; Tune handles the first.
+            pass
+        finally:
+            ray.shutdown()
+    return [config for config in todo if not finished(config)]

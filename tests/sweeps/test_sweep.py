@@ -1,0 +1,123 @@
+"""bin/sweep.py on local Ray: a tiny sweep, its interruption and resume, bad flags."""
+
+import csv
+import glob
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from omd_tf.sweeps import run
+from omd_tf.training import checks
+from omd_tf.training import curves
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SWEEP = os.path.join(REPO, "bin", "sweep.py")
+# 2 grid points (OMD at model hidden sizes 1 and 2) × 2 seeds, tiny networks.
+# All CPUs per trial: the two trials run one after the other.
+TINY = [
+    "--figure=4_hidden",
+    "--agents=omd",
+    "--knob_values=1,2",
+    "--num_seeds=2",
+    "--num_env_steps=2000",
+    "--init_steps=200",
+    "--batch_size=32",
+    "--hidden_dim=8",
+    "--eval_interval=1000",
+    "--num_eval_episodes=2",
+    f"--cpus_per_trial={os.cpu_count()}",
+]
+TRIALS = ("omd_model_hidden_dim1", "omd_model_hidden_dim2")
+
+
+def _sweep(*flags):
+    return subprocess.Popen(
+        [sys.executable, SWEEP, *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+
+
+def _done_markers(out_dir):
+    return glob.glob(os.path.join(out_dir, "trials", "*", run.DONE))
+
+
+def test_tiny_sweep_interrupted_after_one_trial_resumes_only_the_other(tmp_path):
+    out_dir = str(tmp_path / "sweep")
+    first = _sweep(f"--out_dir={out_dir}", *TINY)
+    while not _done_markers(out_dir) and first.poll() is None:
+        time.sleep(0.2)
+    first.send_signal(signal.SIGINT)  # Ctrl-C after the first trial.
+    _, stderr = first.communicate(timeout=120)
+    assert first.returncode == 2, stderr
+    (marker,) = _done_markers(out_dir)
+    finished_dir = os.path.dirname(marker)
+    finished_files = {
+        path: os.stat(path).st_mtime_ns
+        for path in glob.glob(os.path.join(finished_dir, "**", "*"), recursive=True)
+        if os.path.isfile(path)
+    }
+    assert "1 of 2 trials did not finish" in stderr.strip().splitlines()[-1]
+
+    second = _sweep(f"--out_dir={out_dir}", *TINY)
+    stdout, stderr = second.communicate(timeout=300)
+    assert second.returncode == 0, stderr
+    assert stderr == ""
+    lines = stdout.splitlines()
+    # Only our lines: the plan, one line for the one trial run, the figure.
+    assert len(lines) == 3, stdout
+    assert lines[0].startswith("2 trials, 1 finished before; running 1")
+    assert lines[1].startswith("[2/2] ") and "100% done, ETA 0m00s" in lines[1]
+    assert lines[2].startswith("figure: ")
+    # The finished trial was not run again: none of its files changed.
+    for path, mtime in finished_files.items():
+        assert os.stat(path).st_mtime_ns == mtime, path
+
+    with open(os.path.join(out_dir, "figure_4_hidden.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    points = [(r["agent"], r["model_hidden_dim"]) for r in rows]
+    assert points == [("omd", "1"), ("omd", "2")]
+    for row, name in zip(rows, TRIALS):
+        members = [os.path.join(out_dir, "trials", name, f"{name}_s{s}") for s in (0, 1)]
+        finals = [curves.read(d)[2000] for d in members]  # summarize_runs' layout
+        assert curves.group_by_config(members) == {name: members}
+        assert row["trial"] == name
+        assert (row["num_seeds"], row["env_steps"]) == ("2", "2000")
+        assert (float(row["q_lr"]), float(row["tau"])) == (1e-3, 0.01)
+        assert float(row["final_mean"]) == pytest.approx(np.mean(finals))
+        assert float(row["final_se"]) == pytest.approx(curves.standard_error(finals))
+    with open(os.path.join(out_dir, "figure_4_hidden.png"), "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert os.path.getsize(os.path.join(out_dir, run.LOG)) > 0  # Ray's lines.
+
+
+def test_bad_flag_is_one_line_naming_it(tmp_path):
+    process = _sweep(f"--out_dir={tmp_path}", "--figure=4_hidden", "--knob_values=1,5")
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert "--knob_values must be among 1, 2, 3, 4, 6, 12 for --figure=4_hidden" in stderr
+    assert not os.listdir(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "address, message",
+    [
+        ("nohost", "--ray_address must be host:port"),
+        ("host:port", "--ray_address must be host:port"),
+        ("127.0.0.1:1", "--ray_address='127.0.0.1:1' cannot be reached"),
+        ("auto", "--ray_address='auto': no Ray cluster there"),
+    ],
+)
+def test_bad_ray_address_fails_fast_naming_the_flag(address, message):
+    start = time.monotonic()
+    with pytest.raises(checks.ConfigError, match=message):
+        run.connect(address)
+    assert time.monotonic() - start < 10

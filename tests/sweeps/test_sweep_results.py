@@ -1,0 +1,62 @@
+"""A sweep's figure from trial folders: the best Q lr × τ per point, CSV, PNG."""
+
+import csv
+import os
+
+import pytest
+
+from omd_tf.sweeps import results
+from omd_tf.training import curves
+from omd_tf.training import run_flags
+
+
+def _trial(root, name, q_lr, finals):
+    """A finished trial's folder: flags.json and one eval CSV per seed."""
+    root_dir = os.path.join(root, name)
+    run_flags.write(root_dir, {"root_dir": root_dir, "q_lr": q_lr, "tau": 0.01})
+    for seed, final in enumerate(finals):
+        member = os.path.join(root_dir, f"{name}_s{seed}")
+        os.makedirs(member)
+        with open(os.path.join(member, curves.EVAL_CSV), "w") as f:
+            f.write(f"env_steps,average_return\n1000,5.0\n2000,{final}\n")
+    return root_dir
+
+
+def test_rows_keep_the_best_q_lr_tau_of_each_point(tmp_path):
+    trials = {
+        _trial(tmp_path, "omd_h1_lo", 3e-4, [100.0, 200.0]): dict(
+            agent="omd", model_hidden_dim=1, q_lr=3e-4, tau=0.01
+        ),
+        _trial(tmp_path, "omd_h1_hi", 3e-3, [300.0, 500.0]): dict(
+            agent="omd", model_hidden_dim=1, q_lr=3e-3, tau=0.01
+        ),
+        _trial(tmp_path, "omd_h2_lo", 3e-4, [50.0, 70.0]): dict(
+            agent="omd", model_hidden_dim=2, q_lr=3e-4, tau=0.01
+        ),
+    }
+    figure_rows = results.rows(trials, seed=0, num_seeds=2)
+    assert [row for row, _ in figure_rows] == [
+        dict(agent="omd", model_hidden_dim=1, q_lr=3e-3, tau=0.01, num_seeds=2,
+             env_steps=2000, final_mean=400.0, final_se=100.0, trial="omd_h1_hi"),
+        dict(agent="omd", model_hidden_dim=2, q_lr=3e-4, tau=0.01, num_seeds=2,
+             env_steps=2000, final_mean=60.0, final_se=10.0, trial="omd_h2_lo"),
+    ]
+    path = str(tmp_path / "figure.csv")
+    results.write_csv(path, figure_rows)
+    with open(path, newline="") as f:
+        assert [r["trial"] for r in csv.DictReader(f)] == ["omd_h1_hi", "omd_h2_lo"]
+
+
+@pytest.mark.parametrize(
+    "figure, point",
+    [
+        ("4_distractors", dict(agent="vep", num_distractors=16)),
+        ("7", dict(agent="omd", inner_steps=3, inverse="cg")),
+    ],
+)
+def test_plot_writes_a_png_for_each_kind(tmp_path, figure, point):
+    root_dir = _trial(tmp_path, "t", 1e-3, [10.0, 20.0])
+    path = str(tmp_path / "figure.png")
+    results.plot(path, figure, results.rows({root_dir: point}, seed=0, num_seeds=2))
+    with open(path, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
