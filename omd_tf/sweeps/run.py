@@ -141,14 +141,14 @@ def _check_reachable(address):
 
 
 def connect(address):
-    """Starts local Ray (``address`` empty) or joins the cluster at ``address``.
+    """Starts a new local Ray (``address`` empty) or joins the cluster at ``address``.
 
     Raises:
       checks.ConfigError: naming --ray_address, for a cluster that does not
         answer.
     """
-    if not address:
-        ray.init(include_dashboard=False, log_to_driver=False)
+    if not address:  # 'local': a new instance, never a Ray already running here.
+        ray.init(address="local", include_dashboard=False, log_to_driver=False)
         return
     if address != "auto":
         _check_reachable(address)

@@ -20,6 +20,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 _LOAD_SCRIPT = """
 import sys
 import numpy as np
+import tensorflow as tf
 import tensorflow_probability  # noqa: F401, registers distribution TypeSpecs.
 
 policy = tf.saved_model.load(sys.argv[1])
