@@ -28,6 +28,7 @@ from tf_agents.utils import object_identity
 
 from agents import model_learning
 from omd_tf import implicit
+from omd_tf.implicit import tree
 
 OmdSacLossInfo = model_learning.namedtuple_with_model_fields(
     "OmdSacLossInfo", sac_agent.SacLossInfo._fields + ("true_critic_loss", "mean_q")
@@ -232,6 +233,84 @@ class OmdSacAgent(sac_agent.SacAgent):
         )
         return self.critic_loss_on(batch.observations, batch.actions, targets, weights)
 
+    def q_values(self, observations, actions):
+        """(Q₁(s, a), Q₂(s, a)), each [B], from the two (non-target) critics."""
+        q1, _ = self._critic_network_1((observations, actions), training=False)
+        q2, _ = self._critic_network_2((observations, actions), training=False)
+        return q1, q2
+
+    def hypergradient_factors(self, batch, seed, weights=None):
+        """What the size of OMD's hypergradient on ``batch`` is made of.
+
+        With v = ∇_w L_true(w), the identity-inverse hypergradient of eq. (13)
+        is −∂_θ⟨∇_w L(θ, w), v⟩ = c·Σ_i u_i·∂y_i/∂θ, where
+        u_i = ⟨∇_w (Q₁ + Q₂)(s_i, a_i), v⟩ is how far the critics' values move
+        along v and y_i = r_θ + γ·d·V̄(s'_θ) the model-based target.  The
+        dynamics MLP reaches y only through s'_θ and the reward MLP only
+        through r_θ, so the hypergradient's part on each MLP is its path.
+        Computed whatever the agent's ``model_loss`` (an MLE agent's critics
+        and model can be inspected the same way); no variable changes.
+
+        Args:
+          batch: a `model_learning.Batch` of [B, ...] real transitions.
+          seed: stateless sampling seed, int32 [2].
+          weights: optional per-example weights [B] of the critic losses.
+
+        Returns:
+          {name: float32 scalar}: ``true_critic_loss`` L_true(w);
+          ``true_critic_grad_norm`` ‖v‖; ``q_change`` mean |u_i| (value
+          units per unit step along v); ``target_slope_model`` and
+          ``target_slope_real`` mean ‖∂y_i/∂s'‖ at the model's s'_θ and at
+          the real s'; ``dynamics_grad_norm``, ``reward_grad_norm`` the
+          hypergradient's norm on each MLP; ``dynamics_weight_norm``,
+          ``reward_weight_norm`` ‖θ‖ of each MLP.
+        """
+        critic_variables = self._critic_variables()
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(critic_variables)
+            true_loss = self.true_critic_loss(batch, seed, weights)
+        v = tape.gradient(true_loss, critic_variables)
+        u = implicit.jvp(
+            lambda: tf.add_n(self.q_values(batch.observations, batch.actions)),
+            critic_variables,
+            v,
+        )
+        hypergradient = implicit.mixed_vjp(
+            lambda: self.model_critic_loss(batch, seed, weights),
+            critic_variables,
+            self._model_network.trainable_variables,
+            v,
+        )
+        by_variable = {
+            variable.ref(): -g
+            for variable, g in zip(self._model_network.trainable_variables, hypergradient)
+        }
+        next_obs, rewards = self._model_learning.predict(batch)
+
+        def target_slope(next_observations):
+            with tf.GradientTape(watch_accessed_variables=False) as tape:
+                tape.watch(next_observations)
+                targets = self.soft_targets(
+                    next_observations, rewards, batch.discounts, seed
+                )
+            slope = tape.gradient(targets, next_observations)
+            return model_learning.masked_mean(tf.norm(slope, axis=-1), batch.valid)
+
+        factors = {
+            "true_critic_loss": true_loss,
+            "true_critic_grad_norm": tf.sqrt(tree.vdot(v, v)),
+            "q_change": model_learning.masked_mean(tf.abs(u), batch.valid),
+            "target_slope_model": target_slope(next_obs),
+            "target_slope_real": target_slope(batch.next_observations),
+        }
+        for name, variables in self._model_network.mlp_variables.items():
+            grads = [by_variable[variable.ref()] for variable in variables]
+            factors[f"{name}_grad_norm"] = tf.sqrt(tree.vdot(grads, grads))
+            factors[f"{name}_weight_norm"] = tf.sqrt(
+                tree.vdot(variables, variables)
+            )
+        return factors
+
     def _minimize(self, name, loss_fn, variables, optimizer):
         """One optimiser step on ``loss_fn()``; returns the loss.
 
@@ -272,12 +351,7 @@ class OmdSacAgent(sac_agent.SacAgent):
             )
             self._update_target()
         true_critic_loss = self.true_critic_loss(batch, seed, critic_weights)
-        q1, _ = self._critic_network_1(
-            (batch.observations, batch.actions), training=False
-        )
-        q2, _ = self._critic_network_2(
-            (batch.observations, batch.actions), training=False
-        )
+        q1, q2 = self.q_values(batch.observations, batch.actions)
         mean_q = model_learning.masked_mean((q1 + q2) / 2, batch.valid)
         model_info = self._model_learning.apply(
             batch,

@@ -121,6 +121,14 @@ class ModelNetwork(mlp.MemberNetwork):
         del step_type, training
         return self._member_call(self._predict, inputs), network_state
 
+    @property
+    def mlp_variables(self):
+        """{"dynamics": [variables], "reward": [variables]}: each MLP's trainable ones."""
+        return {
+            mlp_model.name: mlp_model.trainable_variables
+            for mlp_model in (self._dynamics, self._reward)
+        }
+
     def live_unit_fractions(self, inputs):
         """Per hidden unit, the fraction of inputs on which its output moves.
 

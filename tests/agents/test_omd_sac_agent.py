@@ -83,13 +83,11 @@ def _batch(agent, experience):
     return model_learning.Batch.from_transition(agent._as_transition(experience))
 
 
-def _independent_sac_losses(agent, batch, seed, through_actor=True):
-    """Model-based and real critic losses written out from the networks.
+def _independent_target(agent, batch, seed, through_actor=True):
+    """The soft target y(s', r) [B] written out from the networks.
 
-    ``through_actor`` False feeds the actor the model's next observation with
-    its gradient stopped.
+    ``through_actor`` False feeds the actor s' with its gradient stopped.
     """
-    critics = (agent._critic_network_1, agent._critic_network_2)
     targets = (agent._target_critic_network_1, agent._target_critic_network_2)
     alpha = tf.exp(agent._log_alpha)
 
@@ -100,6 +98,14 @@ def _independent_sac_losses(agent, batch, seed, through_actor=True):
         log_pi = dist.log_prob(a)
         q = tf.minimum(*[t((next_obs, a))[0] for t in targets])
         return reward + 0.99 * batch.discounts * (q - alpha * log_pi)
+
+    return target
+
+
+def _independent_sac_losses(agent, batch, seed, through_actor=True):
+    """Model-based and real critic losses written out from the networks."""
+    critics = (agent._critic_network_1, agent._critic_network_2)
+    target = _independent_target(agent, batch, seed, through_actor)
 
     def loss(y):
         per = sum(
@@ -166,6 +172,64 @@ def test_likelihood_weight_adds_the_mle_gradient(pendulum, experience):
     for g, o, m in zip(grads, omd_grads, mle_grads):
         np.testing.assert_allclose(g, o + weight * m, rtol=1e-4, atol=1e-6)
     assert max(float(tf.reduce_max(tf.abs(m))) for m in mle_grads) > 1e-3
+
+
+@pytest.mark.parametrize("model_loss", ["omd", "mle"])
+def test_hypergradient_factors_match_independent_computations(
+    pendulum, experience, model_loss
+):
+    agent = make_sac_agent(pendulum, model_loss=model_loss)
+    batch = _batch(agent, experience)
+    seed = tf.constant([3, 4], tf.int32)
+    factors = {k: float(v) for k, v in agent.hypergradient_factors(batch, seed).items()}
+    model = agent.model_network
+    # Eq. (13) split by MLP: the dynamics and the reward paths.
+    expected = _independent_eq13(agent, batch, seed, through_actor=True)
+    by_variable = {v.ref(): g for v, g in zip(model.trainable_variables, expected)}
+    for name, variables in model.mlp_variables.items():
+        grads = [by_variable[v.ref()] for v in variables]
+        norm = float(tf.sqrt(sum(tf.reduce_sum(g * g) for g in grads)))
+        assert norm > 1e-6
+        np.testing.assert_allclose(factors[f"{name}_grad_norm"], norm, rtol=1e-4)
+        weights = float(tf.sqrt(sum(tf.reduce_sum(v * v) for v in variables)))
+        np.testing.assert_allclose(factors[f"{name}_weight_norm"], weights, rtol=1e-5)
+    # v = ∇_w L_true and u_i = ⟨∇_w (Q₁ + Q₂)(s_i, a_i), v⟩ from per-example Jacobians.
+    _, true_loss = _independent_sac_losses(agent, batch, seed)
+    w = agent._critic_variables()
+    with tf.GradientTape() as tape:
+        loss = true_loss()
+    v = tape.gradient(loss, w)
+    np.testing.assert_allclose(factors["true_critic_loss"], float(loss), rtol=1e-5)
+    v_norm = float(tf.sqrt(sum(tf.reduce_sum(g * g) for g in v)))
+    np.testing.assert_allclose(factors["true_critic_grad_norm"], v_norm, rtol=1e-4)
+    with tf.GradientTape(persistent=True) as tape:
+        q = sum(
+            c((batch.observations, batch.actions))[0]
+            for c in (agent._critic_network_1, agent._critic_network_2)
+        )
+    jacobians = tape.jacobian(q, w)  # each [B, *variable.shape]
+    u = sum(
+        tf.reduce_sum(tf.reshape(j, [BATCH, -1]) * tf.reshape(g, [1, -1]), -1)
+        for j, g in zip(jacobians, v)
+    )
+    np.testing.assert_allclose(
+        factors["q_change"], float(tf.reduce_mean(tf.abs(u))), rtol=1e-4
+    )
+    # ‖∂y/∂s'‖ at the model's and at the real next observations.
+    target = _independent_target(agent, batch, seed, through_actor=True)
+    (model_next, model_reward), _ = model((batch.observations, batch.actions))
+    for key, next_obs in (
+        ("target_slope_model", model_next),
+        ("target_slope_real", batch.next_observations),
+    ):
+        with tf.GradientTape() as tape:
+            tape.watch(next_obs)
+            y = target(next_obs, model_reward)
+        slope = tf.norm(tape.gradient(y, next_obs), axis=-1)
+        assert float(tf.reduce_mean(slope)) > 1e-4
+        np.testing.assert_allclose(
+            factors[key], float(tf.reduce_mean(slope)), rtol=1e-4
+        )
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ def _foreign_lines(stderr):
         ("train_eval.py", ["--root_dir", "--agent", "--model_hidden_dim", "--q_lr"]),
         ("train_sac.py", ["--root_dir", "--agent", "--model_hidden_dim", "--actor_lr"]),
         ("inspect_model.py", ["--root_dir", "--agent", "--num_samples"]),
+        ("inspect_hypergradient.py", ["--root_dir", "--agent", "--num_batches"]),
         ("demo.py", ["--out_dir", "--num_env_steps"]),
         ("tabular.py", ["--out_dir", "--experiment", "--jit_compile"]),
         ("summarize_runs.py", ["--out_dir", "--last_n"]),

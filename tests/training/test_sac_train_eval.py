@@ -97,6 +97,34 @@ def _greedy_actions(agent, observation):
     return greedy_policy.GreedyPolicy(agent.policy).action(time_step).action.numpy()
 
 
+def test_inspect_hypergradient_reports_the_factors_of_a_run(tmp_path, run_binary):
+    root = str(tmp_path / "run")
+    flags = ["--num_env_steps=400", "--num_batches=2", *TINY_FLAGS]
+    empty = run_binary("inspect_hypergradient.py", f"--root_dir={root}", *flags)
+    assert empty.returncode != 0 and "has no checkpoint" in empty.stderr
+    assert not os.path.exists(root)
+    sac.train_eval(root, num_env_steps=400, **TINY)
+    result = run_binary("inspect_hypergradient.py", f"--root_dir={root}", *flags)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{root} at 400 env steps, 2 batches of 32: mean (max)"
+    names = [line.split()[0] for line in lines[1:]]
+    assert names == [
+        "true_critic_loss",
+        "true_critic_grad_norm",
+        "q_change",
+        "target_slope_model",
+        "target_slope_real",
+        "dynamics_grad_norm",
+        "dynamics_weight_norm",
+        "reward_grad_norm",
+        "reward_weight_norm",
+    ]
+    for line in lines[1:]:
+        mean, largest = line.split()[1:]
+        assert 0 < float(mean) <= float(largest.strip("()")) < np.inf, line
+
+
 def test_resume_continues_from_the_checkpointed_step(tmp_path, eval_csv_steps):
     """A run to 400 env steps, then a run to 800 on its root_dir, continues at 400."""
     root = str(tmp_path / "run")
