@@ -17,6 +17,7 @@ from omd_tf import console  # First: quiets TensorFlow before it loads.
 from absl import app  # pylint: disable=g-bad-import-order
 from absl import flags
 
+from omd_tf import atomic_file
 from omd_tf.training import summaries
 
 FOLDERS = ("train", "eval")
@@ -50,12 +51,10 @@ def main(argv):
             )
     table = [row for run_dir in run_dirs for row in rows(run_dir, FLAGS.tags)]
     os.makedirs(os.path.dirname(os.path.abspath(FLAGS.out_csv)), exist_ok=True)
-    tmp = f"{FLAGS.out_csv}.tmp"
-    with open(tmp, "w", newline="") as f:
+    with atomic_file.writing(FLAGS.out_csv) as f:
         writer = csv.writer(f)
         writer.writerow(("run", "folder", "tag", "step", "value"))
         writer.writerows(table)
-    os.replace(tmp, FLAGS.out_csv)
     print(f"wrote {len(table)} scalars of {len(run_dirs)} runs to {FLAGS.out_csv}")
 
 

@@ -20,6 +20,7 @@ from omd_tf import console  # First: quiets TensorFlow before it loads.
 from absl import app  # pylint: disable=g-bad-import-order
 from absl import flags
 
+from omd_tf import atomic_file
 from omd_tf.training import curves
 from omd_tf.training import model_health
 
@@ -74,10 +75,8 @@ def markdown_table(summaries, last_n, alive=None):
 
 
 def _write(path, write_fn):
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", newline="") as f:
+    with atomic_file.writing(path) as f:
         write_fn(f)
-    os.replace(tmp, path)
 
 
 def main(argv):

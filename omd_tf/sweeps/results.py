@@ -11,6 +11,7 @@ import os
 
 from matplotlib.figure import Figure
 
+from omd_tf import atomic_file
 from omd_tf.sweeps import figures
 from omd_tf.training import curves
 from omd_tf.training import population
@@ -39,8 +40,9 @@ def rows(trial_dirs, seed, num_seeds):
         name = os.path.basename(root_dir)
         summary = curves.summarize(name, member_curves)
         used = run_flags.read(root_dir)
+        key = _point_key(point)
         row = {
-            **dict(_point_key(point)),
+            **dict(key),
             **{option: used[option] for option in SELECTED},
             "num_seeds": summary.num_seeds,
             "env_steps": summary.max_env_steps,
@@ -48,7 +50,6 @@ def rows(trial_dirs, seed, num_seeds):
             "final_se": summary.final_se,
             "trial": name,
         }
-        key = _point_key(point)
         if key not in best or row["final_mean"] > best[key][0]["final_mean"]:
             best[key] = (row, member_curves)
     return list(best.values())
@@ -57,12 +58,10 @@ def rows(trial_dirs, seed, num_seeds):
 def write_csv(path, figure_rows):
     """One line per row; columns: the grid's axes, q_lr, tau, then `FIELDS`."""
     header = list(figure_rows[0][0])
-    partial = path + ".partial"
-    with open(partial, "w", newline="") as f:
+    with atomic_file.writing(path) as f:
         writer = csv.DictWriter(f, header)
         writer.writeheader()
         writer.writerows(row for row, _ in figure_rows)
-    os.replace(partial, path)
 
 
 def _label(row, axes):
@@ -101,6 +100,5 @@ def plot(path, figure, figure_rows):
     ax.set(xlabel=knob, ylabel="final eval return (mean ± se)", title=spec.title)
     ax.legend(fontsize="small")
     fig.tight_layout()
-    partial = path + ".partial"
-    fig.savefig(partial, format="png", dpi=100)
-    os.replace(partial, path)
+    with atomic_file.writing(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=100)

@@ -22,6 +22,7 @@ import ray
 from ray import tune
 import tensorflow as tf
 
+from omd_tf import atomic_file
 from omd_tf.sweeps import figures
 from omd_tf.training import checks
 from omd_tf.training import curves
@@ -77,10 +78,8 @@ def _train(tune_config):
         "final_returns": finals,
         "wall_s": time.monotonic() - start,
     }
-    partial = os.path.join(config["root_dir"], DONE + ".partial")
-    with open(partial, "w") as f:
+    with atomic_file.writing(os.path.join(config["root_dir"], DONE)) as f:
         json.dump(result, f, indent=1)
-    os.replace(partial, os.path.join(config["root_dir"], DONE))
     tune.report({"final_returns": finals, "wall_s": result["wall_s"]})
 
 

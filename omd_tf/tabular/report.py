@@ -1,38 +1,23 @@
 """Per-seed CSV files, PNG figures and the summary table of the tabular runs.
 
-Files are written under a temporary name in the output folder and renamed into
-place, so any file that exists is complete.  Curves are mean ± standard error
-over seeds.
+Files are written whole or not at all (`omd_tf.atomic_file`).  Curves are
+mean ± standard error over seeds.
 """
 
-import contextlib
 import csv
-import os
 
-import numpy as np
 from matplotlib.figure import Figure
 
+from omd_tf import atomic_file
 from omd_tf.tabular import claims as claims_lib
 
 AGENT_LABELS = {"omd": "OMD", "mle": "MLE"}
 INVERSE_LABELS = {"exact": "exact inverse", "identity": "identity inverse"}
 
 
-@contextlib.contextmanager
-def _atomic(path):
-    """Yields a temporary path next to ``path``; renames it to ``path`` on success."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def write_csv(path, header, rows):
     """Writes ``rows`` (sequences matching ``header``) as CSV, atomically."""
-    with _atomic(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+    with atomic_file.writing(path) as f:
         writer = csv.writer(f)
         writer.writerow(header)
         writer.writerows(rows)
@@ -40,7 +25,7 @@ def write_csv(path, header, rows):
 
 def write_text(path, text):
     """Writes ``text`` atomically."""
-    with _atomic(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+    with atomic_file.writing(path) as f:
         f.write(text)
 
 
@@ -102,8 +87,8 @@ def _band(ax, x, values, label, **style):
 
 def _save(fig, path):
     fig.tight_layout()
-    with _atomic(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
+    with atomic_file.writing(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=100)
 
 
 def plot_misspecification(path, sweep, optimum):

@@ -9,6 +9,8 @@ from typing import NamedTuple
 import numpy as np
 from matplotlib.figure import Figure
 
+from omd_tf import atomic_file
+
 # A training run's eval returns under its root_dir (`loop.Trainer` writes both).
 EVAL_CSV = "eval_returns.csv"
 EVAL_PLOT = "eval_returns.png"
@@ -134,6 +136,5 @@ def plot(path, curves_by_name, title):
     ax.set(xlabel="env steps", ylabel="mean eval return", title=title)
     ax.legend(fontsize="small")
     fig.tight_layout()
-    tmp = f"{path}.tmp"
-    fig.savefig(tmp, format="png", dpi=100)
-    os.replace(tmp, path)
+    with atomic_file.writing(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=100)

@@ -15,6 +15,7 @@ import os
 
 import tensorflow as tf
 
+from omd_tf import atomic_file
 from omd_tf import networks
 
 FILE = "model_alive.json"
@@ -77,9 +78,8 @@ def record(root_dir, entry, alive, env_steps):
     contents = {**read(root_dir), "probe": PROBE}
     contents[entry] = {"env_steps": env_steps, **alive}
     path = os.path.join(root_dir, FILE)
-    with tf.io.gfile.GFile(path + ".partial", "w") as f:
+    with atomic_file.writing(path) as f:
         json.dump(contents, f, indent=1, sort_keys=True)
-    tf.io.gfile.rename(path + ".partial", path, overwrite=True)
 
 
 class AliveRecorder:

@@ -14,6 +14,7 @@ the population's root_dir gets
 import csv
 import os
 
+from omd_tf import atomic_file
 from omd_tf.training import curves
 
 CSV = "population_returns.csv"
@@ -45,12 +46,11 @@ def write_summary(root_dir, run_dirs):
         return
     steps, mean, se = curves.mean_curve(member_curves)
     path = os.path.join(root_dir, CSV)
-    with open(path + ".partial", "w", newline="") as f:
+    with atomic_file.writing(path) as f:
         writer = csv.writer(f)
         writer.writerow(CSV_FIELDS)
         for row in zip(steps, mean, se):
             writer.writerow((row[0], f"{row[1]:.6g}", f"{row[2]:.6g}", len(run_dirs)))
-    os.replace(path + ".partial", path)
     curves.plot(
         os.path.join(root_dir, PLOT),
         {curves.config_name(run_dirs[0]): member_curves},

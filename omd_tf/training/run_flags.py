@@ -11,6 +11,7 @@ import os
 
 import tensorflow as tf
 
+from omd_tf import atomic_file
 from omd_tf.training import checks
 
 FILE = "flags.json"
@@ -58,10 +59,8 @@ def read(root_dir):
 def write(root_dir, args):
     """Records ``args`` (root_dir left out) as ``root_dir/flags.json``."""
     tf.io.gfile.makedirs(root_dir)
-    partial = _path(root_dir) + ".partial"
-    with tf.io.gfile.GFile(partial, "w") as f:
+    with atomic_file.writing(_path(root_dir)) as f:
         json.dump(_recorded(args), f, indent=1, sort_keys=True)
-    tf.io.gfile.rename(partial, _path(root_dir), overwrite=True)
 
 
 def record(root_dir, args, resumed_at):

@@ -4,7 +4,6 @@ import json
 import os
 
 import pytest
-import tensorflow as tf
 
 from omd_tf import training
 from omd_tf.training import curves
