@@ -121,6 +121,12 @@ class ModelLearning(tf.Module):
       likelihood_weight: λ ≥ 0; 'omd' minimises L_true + λ·(the MLE loss),
         a likelihood term beyond the paper that anchors the model's
         predictions to the data (0, the default, is the paper's pure OMD).
+      hypergradient_clip_norm: c ≥ 0, 'omd' only; beyond the paper.  A
+        hypergradient h whose L2 norm exceeds c is scaled to norm c before
+        the likelihood term's gradient is added (each member's on its own).
+        The hypergradient's norm grows with the critics' value scale (1e6-1e7
+        for SAC's 2 × 256 critics) while the MLE gradient's stays near 1, so
+        without it λ has no say in the sum.  0 (the default) never clips.
       num_members: N for a population whose variables and batches carry a
         leading member axis ([N, B, ...] batches); every loss is then the sum
         of the members' own losses and the 'cg' / 'normal_cg' inverses solve
@@ -138,6 +144,7 @@ class ModelLearning(tf.Module):
         inverse_options: Optional[dict] = None,
         value_networks: Sequence[Callable] = (),
         likelihood_weight: float = 0.0,
+        hypergradient_clip_norm: float = 0.0,
         num_members: Optional[int] = None,
     ):
         if model_loss not in allowed_losses:
@@ -161,6 +168,15 @@ class ModelLearning(tf.Module):
             )
         if likelihood_weight and model_loss != "omd":
             raise ValueError("`likelihood_weight` applies to model_loss='omd' only.")
+        if not hypergradient_clip_norm >= 0:
+            raise ValueError(
+                "`hypergradient_clip_norm` must be >= 0, got "
+                f"{hypergradient_clip_norm!r}."
+            )
+        if hypergradient_clip_norm and model_loss != "omd":
+            raise ValueError(
+                "`hypergradient_clip_norm` applies to model_loss='omd' only."
+            )
         if model_loss == "vep" and not value_networks:
             raise ValueError("`value_networks` must be non-empty for model_loss='vep'.")
         super().__init__(name="model_learning")
@@ -177,6 +193,7 @@ class ModelLearning(tf.Module):
         self.num_members = num_members
         self.value_networks = tuple(value_networks)
         self.likelihood_weight = float(likelihood_weight)
+        self.hypergradient_clip_norm = float(hypergradient_clip_norm)
 
     def predict(self, batch: Batch, training=False):
         """(next_observations [B, ...], rewards [B]) predicted by the model."""
@@ -211,29 +228,58 @@ class ModelLearning(tf.Module):
 
         For 'omd' the loss is L_true(w) and the gradient is its implicit
         hypergradient (eq. 13, or with the inverse Hessian of
-        ``inner_loss_fn`` applied by CG), plus ``likelihood_weight`` times
+        ``inner_loss_fn`` applied by CG), clipped to
+        ``hypergradient_clip_norm`` if set, plus ``likelihood_weight`` times
         the MLE loss and its gradient; otherwise the MLE/VEP loss and its
         ordinary gradient.
         """
-        model_variables = self.model_network.trainable_variables
-        with tf.GradientTape(watch_accessed_variables=False) as tape:
-            tape.watch(model_variables)
-            if self.model_loss == "omd":
-                loss = implicit.implicit_call(
+        if self.model_loss == "omd":
+            loss, gradients = self._loss_and_gradients(
+                lambda: implicit.implicit_call(
                     true_loss_fn,
                     inner_variables,
-                    model_variables,
+                    self.model_network.trainable_variables,
                     inner_loss_fn=inner_loss_fn,
                     solve=self.inverse,
                     **self.inverse_options,
                 )
-                if self.likelihood_weight:
-                    loss += self.likelihood_weight * self.mle_loss(batch)
-            elif self.model_loss == "mle":
-                loss = self.mle_loss(batch)
-            else:
-                loss = self.vep_loss(batch)
-        return loss, tape.gradient(loss, model_variables)
+            )
+            if self.hypergradient_clip_norm:
+                gradients = self._clipped(gradients)
+            if self.likelihood_weight:
+                mle_loss, mle_gradients = self._loss_and_gradients(
+                    lambda: self.mle_loss(batch)
+                )
+                loss += self.likelihood_weight * mle_loss
+                gradients = tree.add_scaled(
+                    gradients, self.likelihood_weight, mle_gradients
+                )
+            return loss, gradients
+        if self.model_loss == "mle":
+            return self._loss_and_gradients(lambda: self.mle_loss(batch))
+        return self._loss_and_gradients(lambda: self.vep_loss(batch))
+
+    def _loss_and_gradients(self, loss_fn):
+        """(loss_fn(), its gradients w.r.t. the model's trainable variables)."""
+        model_variables = self.model_network.trainable_variables
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(model_variables)
+            loss = loss_fn()
+        return loss, tape.gradient(
+            loss, model_variables, unconnected_gradients=tf.UnconnectedGradients.ZERO
+        )
+
+    def _clipped(self, gradients):
+        """``gradients`` scaled to norm ``hypergradient_clip_norm`` where longer.
+
+        One norm per member in a population (leading member axis).
+        """
+        batch_dims = 0 if self.num_members is None else 1
+        norm = tf.sqrt(tree.vdot(gradients, gradients, batch_dims))
+        factor = self.hypergradient_clip_norm / tf.maximum(
+            norm, self.hypergradient_clip_norm
+        )
+        return tree.scale(factor, gradients, batch_dims)
 
     def apply(self, batch, loss, gradients, predictions):
         """Applies the model ``gradients``; returns `ModelInfo` (scalars).

@@ -65,6 +65,7 @@ class OmdSacAgent(sac_agent.SacAgent):
         inverse_options: Optional[dict] = None,
         model_grad_through_actor: bool = True,
         likelihood_weight: float = 0.0,
+        hypergradient_clip_norm: float = 0.0,
         seed: Optional[int] = None,
         name: Optional[str] = None,
         **sac_kwargs,
@@ -93,6 +94,10 @@ class OmdSacAgent(sac_agent.SacAgent):
             Q̄(s'_θ, a') and r_θ (a' itself still depends on the actor).
           likelihood_weight: λ ≥ 0 of an MLE term added to the OMD model
             loss (`model_learning.ModelLearning`; 0 is the paper's OMD).
+          hypergradient_clip_norm: c ≥ 0, model_loss='omd' only, beyond the
+            paper: a hypergradient longer than c is scaled to length c
+            before the likelihood term's gradient is added (see
+            `model_learning.ModelLearning`); 0 (the default) never clips.
           seed: seeds the stream of per-train-step sampling seeds (see
             `noise_seed`); None draws a non-deterministic one.
           name: agent name.
@@ -108,6 +113,7 @@ class OmdSacAgent(sac_agent.SacAgent):
             inverse=inverse,
             inverse_options=inverse_options,
             likelihood_weight=likelihood_weight,
+            hypergradient_clip_norm=hypergradient_clip_norm,
         )
         super().__init__(
             time_step_spec,

@@ -113,6 +113,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         inverse="identity",
         inverse_options=None,
         likelihood_weight=0.0,
+        hypergradient_clip_norm=0.0,
         alpha=0.01,
         gamma=0.99,
         epsilon=0.1,
@@ -167,6 +168,10 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             minimises L_true + λ·(the MLE loss), a likelihood term beyond
             the paper that anchors r_θ and f_θ to the data; 0 (the default)
             is the paper's pure OMD.
+          hypergradient_clip_norm: c ≥ 0, model_loss='omd' only, beyond the
+            paper: a hypergradient longer than c is scaled to length c
+            before the likelihood term's gradient is added (see
+            `model_learning.ModelLearning`); 0 (the default) never clips.
           alpha: soft-max temperature α > 0.
           gamma: discount γ in [0, 1].
           epsilon: probability in [0, 1] of a uniformly random collect action.
@@ -240,6 +245,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             inverse=inverse,
             inverse_options=inverse_options,
             likelihood_weight=likelihood_weight,
+            hypergradient_clip_norm=hypergradient_clip_norm,
             num_members=num_members,
             value_networks=[
                 lambda observation, net=net: net(observation)[0]

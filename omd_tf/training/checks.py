@@ -78,9 +78,10 @@ def trainer_arguments(args, agents, inverses, learning_rates):
     in_interval("tau", args["tau"], 0, 1, low_open=True)
     in_interval("gamma", args["gamma"], 0, 1)
     one_of("agent", args["agent"], agents)
-    in_interval("likelihood_weight", args["likelihood_weight"], 0, float("inf"))
-    if args["likelihood_weight"] and args["agent"] != "omd":
-        raise ConfigError("--likelihood_weight applies to --agent=omd only.")
+    for name in ("likelihood_weight", "hypergradient_clip_norm"):
+        in_interval(name, args[name], 0, float("inf"))
+        if args[name] and args["agent"] != "omd":
+            raise ConfigError(f"--{name} applies to --agent=omd only.")
     one_of("inverse", args["inverse"], inverses)
     one_of("model_activation", args["model_activation"], networks.ACTIVATIONS)
     if not isinstance(args["root_dir"], str) or not args["root_dir"]:

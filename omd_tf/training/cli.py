@@ -30,6 +30,8 @@ SHARED_FLAG_HELP = {
     "inverse": "OMD inverse: identity | cg | normal_cg.",
     "likelihood_weight": "λ of an MLE term added to OMD's model loss (0: the "
     "paper's pure OMD).",
+    "hypergradient_clip_norm": "Scale OMD's hypergradient to this L2 norm "
+    "where longer, before the likelihood term (0: never).",
     "seed": "Random seed.",
     "eval_interval": "Env steps between evaluations.",
     "num_eval_episodes": "Episodes per evaluation.",

@@ -35,6 +35,7 @@ ADDED_FLAGS = {
     "update_order": "q_first",
     "model_grad_through_actor": True,
     "likelihood_weight": 0.0,
+    "hypergradient_clip_norm": 0.0,
     "num_seeds": 1,
     "rescale_actions": False,
 }

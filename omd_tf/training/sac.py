@@ -58,6 +58,7 @@ def make_agent(
     inverse,
     model_grad_through_actor,
     likelihood_weight,
+    hypergradient_clip_norm,
     seed,
 ):
     """An initialised `OmdSacAgent` with SAC's default networks and Adam.
@@ -85,6 +86,7 @@ def make_agent(
         inverse=inverse,
         model_grad_through_actor=model_grad_through_actor,
         likelihood_weight=likelihood_weight,
+        hypergradient_clip_norm=hypergradient_clip_norm,
         seed=seed,
         target_update_tau=tau,
         gamma=gamma,
@@ -125,6 +127,7 @@ def make_trainer(
     inverse="identity",
     model_grad_through_actor=True,
     likelihood_weight=0.0,
+    hypergradient_clip_norm=0.0,
     hidden_dim=256,
     seed=0,
     eval_interval=5000,
@@ -164,6 +167,9 @@ def make_trainer(
         code does (see `OmdSacAgent`).
       likelihood_weight: λ ≥ 0 of the MLE term added to OMD's model loss
         (beyond the paper; 0 is pure OMD; 'omd' only).
+      hypergradient_clip_norm: c ≥ 0; OMD's hypergradient is scaled to
+        length c where longer, before the MLE term is added (beyond the
+        paper; 0 never clips; 'omd' only).
       hidden_dim: hidden width of the actor and critics.
       seed: random seed.
       eval_interval: env steps between evaluations.

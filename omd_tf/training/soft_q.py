@@ -37,6 +37,7 @@ def make_agent(
     inner_steps,
     inverse,
     likelihood_weight,
+    hypergradient_clip_norm,
     greedy_eval,
     jit_compile,
     num_members,
@@ -83,6 +84,7 @@ def make_agent(
         update_order=update_order,
         inverse=inverse,
         likelihood_weight=likelihood_weight,
+        hypergradient_clip_norm=hypergradient_clip_norm,
         alpha=alpha,
         gamma=gamma,
         epsilon=epsilon,
@@ -135,6 +137,7 @@ def make_trainer(
     inner_steps=1,
     inverse="identity",
     likelihood_weight=0.0,
+    hypergradient_clip_norm=0.0,
     hidden_dim=32,
     seed=0,
     num_seeds=1,
@@ -191,6 +194,9 @@ def make_trainer(
       likelihood_weight: λ ≥ 0 of an MLE term added to OMD's model loss
         (--agent=omd only; 0 is the paper's pure OMD), see
         `agents.OmdSoftQAgent`.
+      hypergradient_clip_norm: c ≥ 0; OMD's hypergradient is scaled to
+        length c where longer, before the MLE term is added (beyond the
+        paper; 0 never clips; --agent=omd only).
       hidden_dim: hidden width of the Q networks.
       seed: random seed.
       num_seeds: N; above 1 trains a population of N agents, seeds seed …

@@ -154,9 +154,15 @@ def test_model_gradient_equals_independent_eq13(pendulum, experience, through_ac
     assert max(float(tf.reduce_max(tf.abs(g - o))) for g, o in zip(grads, other)) > 1e-5
 
 
-def test_likelihood_weight_adds_the_mle_gradient(pendulum, experience):
+@pytest.mark.parametrize("clip_norm", [0.0, 1e-3, 1e9])
+def test_likelihood_weight_adds_the_mle_gradient_to_the_clipped_omd_one(
+    pendulum, experience, clip_norm
+):
+    """Clipping at 1e-3 scales eq. (13) to that length; at 1e9 or 0 never."""
     weight = 0.5
-    agent = make_sac_agent(pendulum, likelihood_weight=weight)
+    agent = make_sac_agent(
+        pendulum, likelihood_weight=weight, hypergradient_clip_norm=clip_norm
+    )
     batch = _batch(agent, experience)
     seed = tf.constant([3, 4], tf.int32)
     _, grads = agent.model_gradients(batch, seed)
@@ -169,6 +175,10 @@ def test_likelihood_weight_adds_the_mle_gradient(pendulum, experience):
         )
     mle_grads = tape.gradient(mle, theta)
     omd_grads = _independent_eq13(agent, batch, seed, through_actor=True)
+    omd_norm = float(tf.sqrt(sum(tf.reduce_sum(o * o) for o in omd_grads)))
+    assert omd_norm > 1e-2
+    if clip_norm and clip_norm < omd_norm:
+        omd_grads = [o * clip_norm / omd_norm for o in omd_grads]
     for g, o, m in zip(grads, omd_grads, mle_grads):
         np.testing.assert_allclose(g, o + weight * m, rtol=1e-4, atol=1e-6)
     assert max(float(tf.reduce_max(tf.abs(m))) for m in mle_grads) > 1e-3
@@ -237,6 +247,8 @@ def test_hypergradient_factors_match_independent_computations(
     [
         (dict(likelihood_weight=-1.0), "likelihood_weight"),
         (dict(likelihood_weight=1.0, model_loss="mle"), "model_loss='omd' only"),
+        (dict(hypergradient_clip_norm=-1.0), "hypergradient_clip_norm"),
+        (dict(hypergradient_clip_norm=1.0, model_loss="mle"), "model_loss='omd' only"),
     ],
 )
 def test_bad_likelihood_weight(pendulum, kwargs, message):

@@ -65,6 +65,14 @@ def _member(experience, k):
             1,
             1e-6,
         ),
+        # Each member's hypergradient is clipped by its own norm (all exceed
+        # 0.1 here), then its own likelihood gradient is added.
+        (
+            "omd",
+            dict(hypergradient_clip_norm=0.1, likelihood_weight=0.5, sgd=True),
+            1,
+            1e-6,
+        ),
     ],
 )
 def test_member_trains_as_a_single_agent_from_its_weights(

@@ -46,6 +46,8 @@ TINY_FLAGS = [f"--{name}={value}" for name, value in TINY.items()]
         (dict(model_grad_through_actor="no"), "--model_grad_through_actor"),
         (dict(likelihood_weight=-0.1), "--likelihood_weight"),
         (dict(likelihood_weight=0.1, agent="mle"), "--likelihood_weight applies"),
+        (dict(hypergradient_clip_norm=-1.0), "--hypergradient_clip_norm"),
+        (dict(hypergradient_clip_norm=1.0, agent="mle"), "--hypergradient_clip_norm applies"),
     ],
 )
 def test_bad_input_fails_before_writing_anything(tmp_path, kwargs, message):

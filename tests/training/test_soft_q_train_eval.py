@@ -50,6 +50,8 @@ TINY = dict(
         (dict(num_seeds=2.5), "--num_seeds"),
         (dict(num_seeds="4"), "--num_seeds"),
         (dict(agent="vep", likelihood_weight=1.0), "--likelihood_weight"),
+        (dict(hypergradient_clip_norm=float("nan")), "--hypergradient_clip_norm"),
+        (dict(agent="mle", hypergradient_clip_norm=1.0), "--hypergradient_clip_norm"),
     ],
 )
 def test_bad_input_fails_before_writing_anything(tmp_path, kwargs, flag):
