@@ -275,9 +275,8 @@ class ModelLearning(tf.Module):
         One norm per member in a population (leading member axis).
         """
         batch_dims = 0 if self.num_members is None else 1
-        norm = tf.sqrt(tree.vdot(gradients, gradients, batch_dims))
         factor = self.hypergradient_clip_norm / tf.maximum(
-            norm, self.hypergradient_clip_norm
+            tree.norm(gradients, batch_dims), self.hypergradient_clip_norm
         )
         return tree.scale(factor, gradients, batch_dims)
 
@@ -308,6 +307,6 @@ class ModelLearning(tf.Module):
                 masked_mean(predictions[1] - batch.rewards, batch.valid)
             ),
             model_grad_norm=tf.reduce_mean(
-                tf.sqrt(tree.vdot(gradients, gradients, batch_dims))
+                tree.norm(gradients, batch_dims)
             ),
         )

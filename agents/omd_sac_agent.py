@@ -304,17 +304,15 @@ class OmdSacAgent(sac_agent.SacAgent):
 
         factors = {
             "true_critic_loss": true_loss,
-            "true_critic_grad_norm": tf.sqrt(tree.vdot(v, v)),
+            "true_critic_grad_norm": tree.norm(v),
             "q_change": model_learning.masked_mean(tf.abs(u), batch.valid),
             "target_slope_model": target_slope(next_obs),
             "target_slope_real": target_slope(batch.next_observations),
         }
         for name, variables in self._model_network.mlp_variables.items():
             grads = [by_variable[variable.ref()] for variable in variables]
-            factors[f"{name}_grad_norm"] = tf.sqrt(tree.vdot(grads, grads))
-            factors[f"{name}_weight_norm"] = tf.sqrt(
-                tree.vdot(variables, variables)
-            )
+            factors[f"{name}_grad_norm"] = tree.norm(grads)
+            factors[f"{name}_weight_norm"] = tree.norm(variables)
         return factors
 
     def _minimize(self, name, loss_fn, variables, optimizer):

@@ -44,6 +44,21 @@ def vdot(a, b, batch_dims=0):
     return total
 
 
+def norm(x, batch_dims=0):
+    """‖x‖₂ over all leaves, one per problem; finite for every finite ``x``.
+
+    Computed as m·‖x / m‖ with m the largest |x_i|, so that the sum of
+    squares does not overflow float32 for norms above ~1e19.
+    """
+    largest = 0.0
+    for xi in x:
+        axes = list(range(batch_dims, len(xi.shape)))
+        largest = tf.maximum(largest, tf.reduce_max(tf.abs(xi), axis=axes))
+    divisor = tf.where(largest > 0, largest, tf.ones_like(largest))
+    scaled = scale(1.0 / divisor, x, batch_dims)
+    return largest * tf.sqrt(vdot(scaled, scaled, batch_dims))
+
+
 def _expand(scalar, like, batch_dims):
     """Reshapes a per-problem scalar [B...] so that it broadcasts over ``like``."""
     return (
