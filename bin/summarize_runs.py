@@ -5,7 +5,8 @@
 Each positional argument is the --root_dir of a `bin/train_eval.py` or
 `bin/train_sac.py` run; runs whose directory names differ only in a trailing
 ``_s<seed>`` are seeds of one configuration.  Prints a Markdown table (final
-eval return, mean of each seed's last --last_n evals, best eval; where runs
+eval return, mean of each seed's last --last_n evals, each seed's best eval;
+each as mean ± standard error over seeds; where runs
 recorded model_alive.json, which of each seed's model MLPs were alive at
 initialisation) and writes it to --out_dir as summary.md and summary.csv,
 with eval_returns.png (mean curve ± one standard error per configuration).
@@ -68,7 +69,7 @@ def markdown_table(summaries, last_n, alive=None):
         lines.append(
             f"| {s.config} | {s.num_seeds} | {steps} | "
             f"{_pm(s.final_mean, s.final_se)} | "
-            f"{_pm(s.last_n_mean, s.last_n_se)} | {s.best:.1f} |"
+            f"{_pm(s.last_n_mean, s.last_n_se)} | {_pm(s.best_mean, s.best_se)} |"
             + (f" {alive[s.config]} |" if alive else "")
         )
     return lines

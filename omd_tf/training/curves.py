@@ -69,8 +69,8 @@ class Summary(NamedTuple):
     """One configuration over its seeds; returns are mean eval returns.
 
     final_*: the last evaluation of each seed; last_n_*: each seed's mean over
-    its last n evaluations; *_se: standard errors over seeds; best: the
-    largest evaluation of any seed; min/max_env_steps: the seeds' last
+    its last n evaluations; best_*: each seed's largest evaluation; *_se:
+    standard errors over seeds; min/max_env_steps: the seeds' last
     evaluated env steps (equal for finished runs of one budget).
     """
 
@@ -82,7 +82,8 @@ class Summary(NamedTuple):
     final_se: float
     last_n_mean: float
     last_n_se: float
-    best: float
+    best_mean: float
+    best_se: float
 
 
 def summarize(config, curves, last_n=10):
@@ -95,6 +96,7 @@ def summarize(config, curves, last_n=10):
     last_means = [
         np.mean([curve[s] for s in sorted(curve)[-last_n:]]) for curve in curves
     ]
+    bests = [max(curve.values()) for curve in curves]
     last_steps = [max(curve) for curve in curves]
     return Summary(
         config=config,
@@ -105,7 +107,8 @@ def summarize(config, curves, last_n=10):
         final_se=standard_error(finals),
         last_n_mean=float(np.mean(last_means)),
         last_n_se=standard_error(last_means),
-        best=float(max(max(curve.values()) for curve in curves)),
+        best_mean=float(np.mean(bests)),
+        best_se=standard_error(bests),
     )
 
 
