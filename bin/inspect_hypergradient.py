@@ -16,19 +16,15 @@ reward MLP (the reward path), with each MLP's weight norm.  An MLE run's
 critics and model are inspected the same way, as a contrast.  Writes nothing.
 """
 
-import os
-
 from omd_tf import console  # First: quiets TensorFlow before it loads.
 
 from absl import app  # pylint: disable=g-bad-import-order
 from absl import flags
 import numpy as np
-import tensorflow as tf
 from tf_agents.agents import data_converter
 
 from agents import model_learning
 from omd_tf.training import cli
-from omd_tf.training import loop
 from omd_tf.training import sac
 
 cli.define_flags(sac.make_trainer, sac.FLAG_HELP)
@@ -41,22 +37,9 @@ FLAGS = flags.FLAGS
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    if FLAGS.num_batches <= 0:
-        raise app.UsageError(
-            f"--num_batches must be positive, got {FLAGS.num_batches}."
-        )
-    if not tf.train.latest_checkpoint(
-        os.path.join(FLAGS.root_dir, loop.CHECKPOINT_DIR)
-    ):
-        raise app.UsageError(
-            f"--root_dir={FLAGS.root_dir!r} has no checkpoint to inspect."
-        )
-    trainer = cli.trainer_from_flags(sac.make_trainer)
+    cli.require_positive("num_batches")
+    trainer = cli.restored_trainer_from_flags(sac.make_trainer)
     try:
-        if not trainer.env_steps:
-            raise app.UsageError(
-                f"--root_dir={FLAGS.root_dir!r} has no readable checkpoint."
-            )
         agent = trainer.agent
         as_transition = data_converter.AsTransition(
             agent.data_context, squeeze_time_dim=True

@@ -13,7 +13,6 @@ deviation over the transitions of the predicted vs the real next observation
 constant.  Writes nothing.
 """
 
-import os
 
 from omd_tf import console  # First: quiets TensorFlow before it loads.
 
@@ -23,7 +22,6 @@ import numpy as np
 import tensorflow as tf
 
 from omd_tf.training import cli
-from omd_tf.training import loop
 from omd_tf.training import soft_q
 
 cli.define_flags(soft_q.make_trainer, soft_q.FLAG_HELP)
@@ -40,17 +38,8 @@ def _fmt(values):
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    if FLAGS.num_samples <= 0:
-        raise app.UsageError(
-            f"--num_samples must be positive, got {FLAGS.num_samples}."
-        )
-    if not tf.train.latest_checkpoint(
-        os.path.join(FLAGS.root_dir, loop.CHECKPOINT_DIR)
-    ):
-        raise app.UsageError(
-            f"--root_dir={FLAGS.root_dir!r} has no checkpoint to inspect."
-        )
-    trainer = cli.trainer_from_flags(soft_q.make_trainer)
+    cli.require_positive("num_samples")
+    trainer = cli.restored_trainer_from_flags(soft_q.make_trainer)
     try:
         experience, _ = trainer.replay_buffer.get_next(
             sample_batch_size=FLAGS.num_samples, num_steps=2

@@ -22,6 +22,7 @@ from absl import app  # pylint: disable=g-bad-import-order
 from absl import flags
 
 from omd_tf import atomic_file
+from omd_tf.training import cli
 from omd_tf.training import curves
 from omd_tf.training import model_health
 
@@ -84,8 +85,7 @@ def main(argv):
     run_dirs = argv[1:]
     if not run_dirs:
         raise app.UsageError("Give one or more run directories (--root_dir of runs).")
-    if FLAGS.last_n <= 0:
-        raise app.UsageError(f"--last_n must be a positive int, got {FLAGS.last_n}.")
+    cli.require_positive("last_n")
     dirs_by_config = curves.group_by_config(run_dirs)
     try:
         groups = {

@@ -13,6 +13,7 @@ import typing
 
 from absl import app
 from absl import flags
+import tensorflow as tf
 
 from omd_tf.training import checks
 from omd_tf.training import loop
@@ -90,6 +91,31 @@ def trainer_from_flags(make_trainer):
         return make_trainer(values.root_dir, **kwargs)
     except checks.ConfigError as err:
         raise app.UsageError(str(err)) from err
+
+
+def require_positive(name):
+    """UsageError unless the integer flag --``name`` is positive."""
+    value = flags.FLAGS[name].value
+    if value <= 0:
+        raise app.UsageError(f"--{name} must be positive, got {value}.")
+
+
+def restored_trainer_from_flags(make_trainer):
+    """`trainer_from_flags` for a run to inspect: its last checkpoint restored.
+
+    A --root_dir without a readable checkpoint -> UsageError, before the
+    trainer is built (nothing is written).
+    """
+    root_dir = flags.FLAGS.root_dir
+    if not root_dir or not tf.train.latest_checkpoint(
+        os.path.join(root_dir, loop.CHECKPOINT_DIR)
+    ):
+        raise app.UsageError(f"--root_dir={root_dir!r} has no checkpoint to inspect.")
+    trainer = trainer_from_flags(make_trainer)
+    if not trainer.env_steps:
+        trainer.close()
+        raise app.UsageError(f"--root_dir={root_dir!r} has no readable checkpoint.")
+    return trainer
 
 
 def main_for(make_trainer):
