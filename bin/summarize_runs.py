@@ -76,11 +76,6 @@ def markdown_table(summaries, last_n, alive=None):
     return lines
 
 
-def _write(path, write_fn):
-    with atomic_file.writing(path) as f:
-        write_fn(f)
-
-
 def main(argv):
     run_dirs = argv[1:]
     if not run_dirs:
@@ -102,17 +97,12 @@ def main(argv):
     print("\n".join(table))
 
     os.makedirs(FLAGS.out_dir, exist_ok=True)
-    _write(
-        os.path.join(FLAGS.out_dir, "summary.md"),
-        lambda f: f.write("\n".join(table) + "\n"),
-    )
-
-    def write_csv(f):
+    with atomic_file.writing(os.path.join(FLAGS.out_dir, "summary.md")) as f:
+        f.write("\n".join(table) + "\n")
+    with atomic_file.writing(os.path.join(FLAGS.out_dir, "summary.csv")) as f:
         writer = csv.writer(f)
         writer.writerow(curves.Summary._fields)
         writer.writerows(summaries)
-
-    _write(os.path.join(FLAGS.out_dir, "summary.csv"), write_csv)
     plot_path = os.path.join(FLAGS.out_dir, "eval_returns.png")
     curves.plot(plot_path, groups, FLAGS.title)
     print(f"wrote {FLAGS.out_dir}/summary.md, summary.csv, eval_returns.png")

@@ -107,7 +107,7 @@ def restored_trainer_from_flags(make_trainer):
     trainer is built (nothing is written).
     """
     root_dir = flags.FLAGS.root_dir
-    if not root_dir or not tf.train.latest_checkpoint(
+    if not tf.train.latest_checkpoint(
         os.path.join(root_dir, loop.CHECKPOINT_DIR)
     ):
         raise app.UsageError(f"--root_dir={root_dir!r} has no checkpoint to inspect.")
