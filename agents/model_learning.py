@@ -128,9 +128,10 @@ class ModelLearning(tf.Module):
         measured on CartPole and InvertedPendulum) while the MLE gradient's
         is 0.01-1000, so without the clip λ has almost no say in the sum.  0 (the default) never clips.
       num_members: N for a population whose variables and batches carry a
-        leading member axis ([N, B, ...] batches); every loss is then the sum
-        of the members' own losses and the 'cg' / 'normal_cg' inverses solve
-        each member's system separately.  None for one agent.
+        leading member axis ([N, B, ...] batches); every loss is then one
+        per member ([N]), the gradients are those of their sum and the 'cg' /
+        'normal_cg' inverses solve each member's system separately.  None
+        for one agent.
     """
 
     def __init__(
@@ -207,12 +208,18 @@ class ModelLearning(tf.Module):
         return squared_errors(batch, *self.predict(batch, training=training))
 
     def mle_loss(self, batch: Batch):
-        """‖f_θ(s, a) − s'‖² + (r_θ(s, a) − r)², averaged over valid pairs."""
+        """‖f_θ(s, a) − s'‖² + (r_θ(s, a) − r)², averaged over valid pairs.
+
+        A scalar for one agent, one loss per member ([N]) in a population.
+        """
         obs_error, reward_error = self.errors(batch, training=True)
-        return member_sum(masked_mean(obs_error + reward_error, batch.valid))
+        return masked_mean(obs_error + reward_error, batch.valid)
 
     def vep_loss(self, batch: Batch):
-        """Σ_k (V_k(s') − V_k(f_θ(s, a)))² + (r_θ − r)², averaged over pairs."""
+        """Σ_k (V_k(s') − V_k(f_θ(s, a)))² + (r_θ − r)², averaged over pairs.
+
+        A scalar for one agent, one loss per member ([N]) in a population.
+        """
         next_obs, rewards = self.predict(batch, training=True)
         value_error = tf.add_n(
             [
@@ -221,7 +228,7 @@ class ModelLearning(tf.Module):
             ]
         )
         reward_error = tf.square(rewards - batch.rewards)
-        return member_sum(masked_mean(value_error + reward_error, batch.valid))
+        return masked_mean(value_error + reward_error, batch.valid)
 
     def model_gradients(self, true_loss_fn, inner_loss_fn, inner_variables, batch):
         """(loss, gradients w.r.t. the model's trainable variables).
@@ -231,7 +238,9 @@ class ModelLearning(tf.Module):
         ``inner_loss_fn`` applied by CG), clipped to
         ``hypergradient_clip_norm`` if set, plus ``likelihood_weight`` times
         the MLE loss and its gradient; otherwise the MLE/VEP loss and its
-        ordinary gradient.
+        ordinary gradient.  ``true_loss_fn`` and the returned loss are one
+        loss per member ([N]) in a population, a scalar otherwise; the
+        gradients are those of their sum.
         """
         if self.model_loss == "omd":
             loss, gradients = self._loss_and_gradients(
@@ -260,13 +269,14 @@ class ModelLearning(tf.Module):
         return self._loss_and_gradients(lambda: self.vep_loss(batch))
 
     def _loss_and_gradients(self, loss_fn):
-        """(loss_fn(), its gradients w.r.t. the model's trainable variables)."""
+        """(loss_fn(), the gradients of its member sum w.r.t. the model)."""
         model_variables = self.model_network.trainable_variables
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(model_variables)
             loss = loss_fn()
+            total = member_sum(loss)
         return loss, tape.gradient(
-            loss, model_variables, unconnected_gradients=tf.UnconnectedGradients.ZERO
+            total, model_variables, unconnected_gradients=tf.UnconnectedGradients.ZERO
         )
 
     def _clipped(self, gradients):
@@ -281,15 +291,15 @@ class ModelLearning(tf.Module):
         return tree.scale(factor, gradients, batch_dims)
 
     def apply(self, batch, loss, gradients, predictions):
-        """Applies the model ``gradients``; returns `ModelInfo` (scalars).
+        """Applies the model ``gradients``; returns `ModelInfo`.
 
-        ``predictions`` are the model's (next observations, rewards) on
-        ``batch`` before this step, which the agent has already computed;
-        the diagnostics are their errors, the mean of r_θ − r
-        (``model_reward_bias``) and the L2 norm of ``gradients``
-        (``model_grad_norm``: OMD's hypergradient, clipped if so set, plus
-        the likelihood term's if any).  In a population every field is the mean over
-        members of the member's own value.
+        ``loss`` is `model_gradients`'s; ``predictions`` are the model's
+        (next observations, rewards) on ``batch`` before this step, which
+        the agent has already computed.  The diagnostics are their errors,
+        the mean of r_θ − r (``model_reward_bias``) and the L2 norm of
+        ``gradients`` (``model_grad_norm``: OMD's hypergradient, clipped if
+        so set, plus the likelihood term's if any).  Every field is a scalar
+        for one agent and member k's own value at [k] ([N]) in a population.
         """
         tf.debugging.check_numerics(loss, "model loss is inf or nan")
         self.model_optimizer.apply_gradients(
@@ -297,16 +307,10 @@ class ModelLearning(tf.Module):
         )
         obs_error, reward_error = squared_errors(batch, *predictions)
         obs_dims = batch.next_observations.shape[-1]
-        batch_dims = 0 if self.num_members is None else 1
         return ModelInfo(
-            model_loss=loss / (self.num_members or 1),
-            model_next_obs_mse=tf.reduce_mean(masked_mean(obs_error, batch.valid))
-            / obs_dims,
-            model_reward_mse=tf.reduce_mean(masked_mean(reward_error, batch.valid)),
-            model_reward_bias=tf.reduce_mean(
-                masked_mean(predictions[1] - batch.rewards, batch.valid)
-            ),
-            model_grad_norm=tf.reduce_mean(
-                tree.norm(gradients, batch_dims)
-            ),
+            model_loss=loss,
+            model_next_obs_mse=masked_mean(obs_error, batch.valid) / obs_dims,
+            model_reward_mse=masked_mean(reward_error, batch.valid),
+            model_reward_bias=masked_mean(predictions[1] - batch.rewards, batch.valid),
+            model_grad_norm=tree.norm(gradients, 0 if self.num_members is None else 1),
         )

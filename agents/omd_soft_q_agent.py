@@ -46,7 +46,10 @@ UPDATE_ORDERS = ("q_first", "model_first")
 OmdSoftQLossInfo = model_learning.namedtuple_with_model_fields(
     "OmdSoftQLossInfo", ("q_loss", "mean_q", "policy_entropy")
 )
-OmdSoftQLossInfo.__doc__ = """`LossInfo.extra` of `OmdSoftQAgent.train`; float32 scalars.
+OmdSoftQLossInfo.__doc__ = """`LossInfo.extra` of `OmdSoftQAgent.train`, float32.
+
+Each field is a scalar for one agent; in a population, [N]: member k's own
+value at [k].
 
 q_loss: L(θ, w) at the last inner step, before its update.
 mean_q: E[(Q₁ + Q₂)(s, a) / 2] at the last inner step, before its update.
@@ -92,7 +95,8 @@ class OmdSoftQAgent(tf_agent.TFAgent):
     member k's transitions, e.g. `omd_tf.training.member_replay`).  Every
     loss is the sum over members of the member's own mean, so each member's
     gradients, Adam moments, Polyak targets and OMD hypergradient are its
-    own; `LossInfo.extra` holds the means over members.  The policies act
+    own; each field of `LossInfo.extra` holds the members' own values, [N],
+    and `LossInfo.loss` is their mean.  The policies act
     on a batched env whose rows k·E … (k+1)·E − 1 belong to member k.
     """
 
@@ -356,15 +360,13 @@ class OmdSoftQAgent(tf_agent.TFAgent):
     def _soft_q_loss(self, observation, action, target, weight):
         """½ Σ_j E[weight (Q_j(s, a) − y)²] and Q̄(s, .) [B, A], the heads' mean.
 
-        In a population: [N, B, ...] inputs, the loss summed over members.
+        In a population: [N, B, ...] inputs, one loss per member ([N]).
         """
         q_values = [net(observation)[0] for net in self._q_networks]
         losses = [
-            model_learning.member_sum(
-                tf.reduce_mean(
-                    weight * tf.square(common.index_with_actions(q, action) - target),
-                    axis=-1,
-                )
+            tf.reduce_mean(
+                weight * tf.square(common.index_with_actions(q, action) - target),
+                axis=-1,
             )
             for q in q_values
         ]
@@ -376,13 +378,16 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         Args:
           batch: `model_learning.Batch` of real transitions [B, ...].
           weight: per-transition weights [B] (0 for boundary transitions).
+
+        Returns:
+          The loss: a scalar, or one per member ([N]) in a population.
         """
         next_observation, reward = self._model_learning.predict(batch)
         target = self.td_target(reward, next_observation, batch.discounts)
         return self._soft_q_loss(batch.observations, batch.actions, target, weight)[0]
 
     def true_td_loss(self, batch, weight):
-        """L_true(w), eq. (11): the TD loss on the real transitions; see above."""
+        """L_true(w), eq. (11): the TD loss on the real transitions, as above."""
         target = tf.stop_gradient(
             self.td_target(batch.rewards, batch.next_observations, batch.discounts)
         )
@@ -418,7 +423,8 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             loss, q_mean = self._soft_q_loss(
                 batch.observations, batch.actions, target, weight
             )
-        grads = tape.gradient(loss, variables)
+            total = model_learning.member_sum(loss)
+        grads = tape.gradient(total, variables)
         self._q_optimizer.apply_gradients(zip(grads, variables))
         self._update_targets(self._tau)
         return loss, q_mean
@@ -443,7 +449,9 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             batch,
             *self._model_learning.model_gradients(
                 true_loss_fn=lambda: self.true_td_loss(batch, weight),
-                inner_loss_fn=lambda: self.model_td_loss(batch, weight),
+                inner_loss_fn=lambda: model_learning.member_sum(
+                    self.model_td_loss(batch, weight)
+                ),
                 inner_variables=self.q_variables,
                 batch=batch,
             ),
@@ -467,39 +475,54 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         log_policy = tf.nn.log_softmax(q_mean / self._alpha)
         entropy = -tf.reduce_sum(tf.exp(log_policy) * log_policy, axis=-1)
         return OmdSoftQLossInfo(
-            q_loss=q_loss / (self._num_members or 1),
-            mean_q=tf.reduce_mean(common.index_with_actions(q_mean, batch.actions)),
-            policy_entropy=tf.reduce_mean(entropy),
+            q_loss=q_loss,
+            mean_q=tf.reduce_mean(
+                common.index_with_actions(q_mean, batch.actions), axis=-1
+            ),
+            policy_entropy=tf.reduce_mean(entropy, axis=-1),
             **model_info._asdict(),
         )
+
+    def summarize(self, extra, member=None):
+        """Writes ``extra``'s train summaries (Losses/…, Diagnostics/…).
+
+        Each value as it is for one agent; in a population, member
+        ``member``'s own, or the members' mean if ``member`` is None.
+        """
+        if member is None:
+            pick = tf.reduce_mean  # A scalar stays itself.
+        else:
+            pick = lambda value: value[member]
+        extra = OmdSoftQLossInfo(*[pick(value) for value in extra])
+        losses = dict(
+            q_loss=extra.q_loss,
+            model_loss=extra.model_loss,
+            total_loss=extra.q_loss + extra.model_loss,
+        )
+        diagnostics = {
+            name: getattr(extra, name)
+            for name in (
+                "model_next_obs_mse",
+                "model_reward_mse",
+                "model_reward_bias",
+                "model_grad_norm",
+                "mean_q",
+                "policy_entropy",
+            )
+        }
+        for name_scope, scalars in (("Losses/", losses), ("Diagnostics/", diagnostics)):
+            common.summarize_scalar_dict(
+                scalars, step=self.train_step_counter, name_scope=name_scope
+            )
 
     def _train(self, experience, weights=None):
         extra = self._update_fn(*self._as_batch(experience, weights))
         self.train_step_counter.assign_add(1)
-        loss = extra.q_loss + extra.model_loss
         if self.summaries_enabled:
-            common.summarize_scalar_dict(
-                {
-                    "q_loss": extra.q_loss,
-                    "model_loss": extra.model_loss,
-                    "total_loss": loss,
-                },
-                step=self.train_step_counter,
-                name_scope="Losses/",
-            )
-            common.summarize_scalar_dict(
-                {
-                    "model_next_obs_mse": extra.model_next_obs_mse,
-                    "model_reward_mse": extra.model_reward_mse,
-                    "model_reward_bias": extra.model_reward_bias,
-                    "model_grad_norm": extra.model_grad_norm,
-                    "mean_q": extra.mean_q,
-                    "policy_entropy": extra.policy_entropy,
-                },
-                step=self.train_step_counter,
-                name_scope="Diagnostics/",
-            )
-        return tf_agent.LossInfo(loss=loss, extra=extra)
+            self.summarize(extra)
+        return tf_agent.LossInfo(
+            loss=tf.reduce_mean(extra.q_loss + extra.model_loss), extra=extra
+        )
 
     def _loss(self, experience, weights=None, training=False):
         """L(θ, w) plus the model objective, without updating anything."""
@@ -511,5 +534,6 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             "vep": lambda: self._model_learning.vep_loss(batch),
         }[self._model_learning.model_loss]()
         return tf_agent.LossInfo(
-            loss=self.model_td_loss(batch, weight) + model_loss, extra=()
+            loss=tf.reduce_mean(self.model_td_loss(batch, weight) + model_loss),
+            extra=(),
         )

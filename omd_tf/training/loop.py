@@ -99,9 +99,10 @@ class Trainer:
     k): env steps count per member, member k samples only its own
     transitions (`member_replay.MemberReplayBuffer`), random streams and
     eval envs of member k derive from ``seed + k``.  ``root_dir`` keeps the
-    checkpoints, flags and train summaries of the whole population and the
-    population's mean ± standard error (`population`); each member's
-    evaluations and exported policy go to its own folder,
+    checkpoints, flags and train summaries (the members' means) of the whole
+    population and the population's mean ± standard error (`population`);
+    each member's train summaries, evaluations and exported policy go to its
+    own folder,
     ``root_dir/<name>_s<seed + k>`` (`population.member_dirs`), in the layout
     above.
     """
@@ -177,6 +178,7 @@ class Trainer:
         self._num_members = getattr(agent, "num_members", None)
         self._member_policy_fn = member_policy_fn
         self.run_dirs = population.member_dirs(root_dir, seed, self._num_members or 1)
+        self._member_train_writers = ()  # `run` makes them.
 
         self._batch_size = batch_size * getattr(agent, "batches_per_train", 1)
         buffer_class = (
@@ -299,6 +301,7 @@ class Trainer:
             time_step = self._env_step(self._collect_driver, time_step)
             with tf.name_scope(""):  # The agent's summary tags, not "while/...".
                 loss_info = self._agent.train(self._sample())
+                self._summarize_members(loss_info.extra)
             self._check_finite(loss_info)
             with tf.name_scope("Metrics/"):  # Absolute: not under "while/".
                 tf.summary.scalar(
@@ -315,6 +318,25 @@ class Trainer:
             parallel_iterations=1,
         )
         return time_step
+
+    def _summarize_members(self, extra):
+        """Writes member k's own train summaries into its folder's train/.
+
+        A population's only (``_member_train_writers`` is empty otherwise),
+        on the steps the root's summaries are recorded.
+        """
+        if not self._member_train_writers or not self._agent.summaries_enabled:
+            return
+
+        def write():
+            for member, writer in enumerate(self._member_train_writers):
+                with writer.as_default():
+                    self._agent.summarize(extra, member)
+            return tf.constant(True)
+
+        tf.cond(
+            tf.summary.should_record_summaries(), write, lambda: tf.constant(False)
+        )
 
     def _env_step(self, driver, time_step):
         """One step of the train env with ``driver``; the new time step."""
@@ -481,6 +503,11 @@ class Trainer:
             time_step = ts.TimeStep(
                 **{name: v.value() for name, v in self._last_time_step.items()}
             )
+        if self._num_members is not None:
+            self._member_train_writers = [
+                tf.summary.create_file_writer(os.path.join(run_dir, "train"))
+                for run_dir in self.run_dirs
+            ]
         self._restart_random_streams(step)
         eval_return, evaluated_at = None, None
         counter = self._agent.train_step_counter

@@ -168,22 +168,26 @@ def test_members_are_independent(cartpole, replay_buffer, make_agent, model_loss
     assert member_0_change > 1e-4
 
 
-def test_population_loss_info_is_the_members_mean(cartpole, replay_buffer, make_agent):
+@pytest.mark.parametrize("model_loss", ["omd", "mle", "vep"])
+def test_population_loss_info_holds_each_members_own_values(
+    cartpole, replay_buffer, make_agent, model_loss
+):
     (experience,) = _batches(replay_buffer, 1, seed=4)
     tf.keras.utils.set_random_seed(5)
-    population = make_agent(cartpole, "mle", num_members=NUM_MEMBERS)
+    population = make_agent(cartpole, model_loss, num_members=NUM_MEMBERS)
     singles = []
     for k in range(NUM_MEMBERS):
-        single = make_agent(cartpole, "mle")
+        single = make_agent(cartpole, model_loss)
         for source, target in _network_pairs(population, single):
             networks.copy_member(source, k, target)
         singles.append(single)
-    info = population.train(experience).extra
-    infos = [single.train(_member(experience, k)).extra for k, single in enumerate(singles)]
-    for field in info._fields:
+    info = population.train(experience)
+    infos = [single.train(_member(experience, k)) for k, single in enumerate(singles)]
+    for field in info.extra._fields:
         np.testing.assert_allclose(
-            getattr(info, field),
-            np.mean([getattr(i, field) for i in infos]),
+            getattr(info.extra, field),
+            [getattr(i.extra, field) for i in infos],
             rtol=1e-5,
             err_msg=field,
         )
+    np.testing.assert_allclose(info.loss, np.mean([i.loss for i in infos]), rtol=1e-5)

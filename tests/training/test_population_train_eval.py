@@ -58,6 +58,33 @@ def test_population_writes_one_run_folder_per_seed(tmp_path):
     assert policy is not None
 
 
+def test_each_member_writes_its_own_train_summaries(tmp_path, tensorboard_scalars):
+    """Members' train/ hold their own diagnostics; the root's are their mean."""
+    root = str(tmp_path / "omd")
+    training.train_eval(
+        root, num_env_steps=1200, **dict(TINY, eval_interval=600, checkpoint_interval=600)
+    )
+    root_scalars = tensorboard_scalars(root, "train")
+    member_scalars = [
+        tensorboard_scalars(run_dir, "train") for run_dir in population.member_dirs(root, 5, 3)
+    ]
+    for tag in (
+        "Losses/q_loss",
+        "Losses/model_loss",
+        "Diagnostics/mean_q",
+        "Diagnostics/model_next_obs_mse",
+        "Diagnostics/model_grad_norm",
+    ):
+        # Train step 1000 (env step 1200) is the one recorded.
+        assert [step for step, _ in root_scalars[tag]] == [1000], tag
+        values = []
+        for scalars in member_scalars:
+            assert [step for step, _ in scalars[tag]] == [1000], tag
+            values.append(scalars[tag][0][1])
+        assert len(set(values)) == 3, tag  # Three seeds, three values.
+        assert root_scalars[tag][0][1] == pytest.approx(np.mean(values), rel=1e-5), tag
+
+
 def test_member_evaluation_matches_a_single_agent_eval(tmp_path):
     """Greedy policies: member k's eval return is a single agent's with its weights."""
     trainer = soft_q.make_trainer(
