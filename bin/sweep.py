@@ -11,7 +11,8 @@ layout bin/summarize_runs.py reads).  Prints one line per finished trial
 with the sweep's progress and ETA; Ray's own output goes to out_dir/ray.log.
 When every trial has finished, writes out_dir/figure_<figure>.csv (one row
 per grid point: final eval return, mean and standard error over seeds) and
-.png.  Re-running the same command runs only the unfinished trials (a
+.png; for Figure 5 also each point's final model next-state MSE in the CSV
+and figure_5_model_error.png, that MSE over training.  Re-running the same command runs only the unfinished trials (a
 half-run one resumes from its checkpoint) and then writes the figure.
 Local Ray is started by the command; --ray_address joins a cluster, whose
 nodes must have this package installed and see --out_dir.
@@ -154,15 +155,24 @@ def main(argv):
             file=sys.stderr,
         )
         sys.exit(2)
-    figure_rows = results.rows(
-        {config["root_dir"]: point for config, point in zip(configs, points)},
-        FLAGS.seed,
-        FLAGS.num_seeds,
-    )
+    model_error = figures.FIGURES[FLAGS.figure].model_error
+    try:
+        figure_rows = results.rows(
+            {config["root_dir"]: point for config, point in zip(configs, points)},
+            FLAGS.seed,
+            FLAGS.num_seeds,
+            model_error=model_error,
+        )
+    except ValueError as err:  # A trial's records lack what the figure shows.
+        print(f"{os.path.basename(argv[0])}: cannot write the figure: {err}", file=sys.stderr)
+        sys.exit(1)
     path = os.path.join(FLAGS.out_dir, f"figure_{FLAGS.figure}")
     results.write_csv(path + ".csv", figure_rows)
     results.plot(path + ".png", FLAGS.figure, figure_rows)
-    print(f"figure: {path}.csv and .png ({len(figure_rows)} points)")
+    if model_error:
+        results.plot_model_error(path + "_model_error.png", FLAGS.figure, figure_rows)
+    written = ".csv, .png and _model_error.png" if model_error else ".csv and .png"
+    print(f"figure: {path}{written} ({len(figure_rows)} points)")
 
 
 if __name__ == "__main__":

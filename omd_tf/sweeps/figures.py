@@ -21,13 +21,16 @@ class Figure(NamedTuple):
 
     plot: 'final_vs_knob' (final eval return vs the first axis, one line per
     agent and further axes) or 'curves' (eval return vs env steps, one line
-    per grid point).  not_built: the paper's axes this agent lacks.
+    per grid point).  model_error: also the models' next-state MSE over
+    training, one line per grid point (Figure 5 left).  not_built: the
+    paper's panels or axes this agent lacks.
     """
 
     title: str
     agents: tuple
     axes: dict
     plot: str
+    model_error: bool = False
     not_built: str = ""
 
 
@@ -45,12 +48,12 @@ FIGURES = {
         "final_vs_knob",
     ),
     "5": Figure(
-        "Figure 5 centre: returns at model hidden size 1 and 3",
+        "Figure 5 left and centre: model error and returns at hidden size 1 and 3",
         ("omd", "mle"),
         {"model_hidden_dim": (1, 3)},
         "curves",
-        not_built="the left panel (next-state MSE, in the runs' TensorBoard as "
-        "model_next_obs_mse) and the right one (predictions on a trajectory)",
+        model_error=True,
+        not_built="the right panel (predictions on a trajectory)",
     ),
     "7": Figure(
         "Figure 7: inner steps K and inverse Jacobian (OMD)",

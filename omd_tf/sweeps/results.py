@@ -3,12 +3,16 @@
 A row is a grid point's final eval return, mean ± standard error over its
 seeds (`curves.summarize`); with the Q-lr × τ selection, of the pair with
 the largest mean final return at that point.  q_lr and tau are those the
-trial ran with (its flags.json).
+trial ran with (its flags.json).  A figure with ``model_error`` (Figure 5)
+also has each row's final next-state MSE of the models, mean ± standard
+error over seeds of each seed's last recorded value, and a second PNG of
+that MSE over training.
 """
 
 import csv
 import os
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from omd_tf import atomic_file
@@ -16,27 +20,45 @@ from omd_tf.sweeps import figures
 from omd_tf.training import curves
 from omd_tf.training import population
 from omd_tf.training import run_flags
+from omd_tf.training import summaries
 
 SELECTED = tuple(figures.Q_LR_TAU)
 FIELDS = ("num_seeds", "env_steps", "final_mean", "final_se", "trial")
+MODEL_ERROR_TAG = "Diagnostics/model_next_obs_mse"
+MODEL_ERROR_FIELDS = ("final_model_mse_mean", "final_model_mse_se")
 
 
 def _point_key(point):
     return tuple((name, value) for name, value in point.items() if name not in SELECTED)
 
 
-def rows(trial_dirs, seed, num_seeds):
-    """[(row dict, member curves)] of the figure, one per grid point.
+def model_errors(member_dirs):
+    """[{train step: next-state MSE per dimension}] of each seed's model.
+
+    Raises:
+      ValueError: a seed's train summaries hold no next-state MSE.
+    """
+    member_errors = []
+    for run_dir in member_dirs:
+        points = summaries.read_scalars(run_dir, "train").get(MODEL_ERROR_TAG)
+        if not points:
+            raise ValueError(f"{run_dir}: no {MODEL_ERROR_TAG} in its train/ summaries.")
+        member_errors.append(dict(points))
+    return member_errors
+
+
+def rows(trial_dirs, seed, num_seeds, model_error=False):
+    """[(row dict, member dirs)] of the figure, one per grid point.
 
     Args:
       trial_dirs: {trial root_dir: grid point} of the finished trials.
       seed, num_seeds: the populations' seeds.
+      model_error: add `MODEL_ERROR_FIELDS` to each row.
     """
     best = {}
     for root_dir, point in trial_dirs.items():
-        member_curves = [
-            curves.read(d) for d in population.member_dirs(root_dir, seed, num_seeds)
-        ]
+        member_dirs = population.member_dirs(root_dir, seed, num_seeds)
+        member_curves = [curves.read(d) for d in member_dirs]
         name = os.path.basename(root_dir)
         summary = curves.summarize(name, member_curves)
         used = run_flags.read(root_dir)
@@ -50,13 +72,18 @@ def rows(trial_dirs, seed, num_seeds):
             "final_se": summary.final_se,
             "trial": name,
         }
+        if model_error:
+            finals = [errors[max(errors)] for errors in model_errors(member_dirs)]
+            row[MODEL_ERROR_FIELDS[0]] = float(np.mean(finals))
+            row[MODEL_ERROR_FIELDS[1]] = curves.standard_error(finals)
         if key not in best or row["final_mean"] > best[key][0]["final_mean"]:
-            best[key] = (row, member_curves)
+            best[key] = (row, member_dirs)
     return list(best.values())
 
 
 def write_csv(path, figure_rows):
-    """One line per row; columns: the grid's axes, q_lr, tau, then `FIELDS`."""
+    """One line per row; columns: the grid's axes, q_lr, tau, `FIELDS` (and
+    `MODEL_ERROR_FIELDS` where the rows have them)."""
     header = list(figure_rows[0][0])
     with atomic_file.writing(path) as f:
         writer = csv.DictWriter(f, header)
@@ -75,7 +102,10 @@ def plot(path, figure, figure_rows):
     if spec.plot == "curves":
         curves.plot(
             path,
-            {_label(row, spec.axes): member_curves for row, member_curves in figure_rows},
+            {
+                _label(row, spec.axes): [curves.read(d) for d in member_dirs]
+                for row, member_dirs in figure_rows
+            },
             spec.title,
         )
         return
@@ -102,3 +132,19 @@ def plot(path, figure, figure_rows):
     fig.tight_layout()
     with atomic_file.writing(path, "wb") as f:
         fig.savefig(f, format="png", dpi=100)
+
+
+def plot_model_error(path, figure, figure_rows):
+    """The PNG of the models' next-state MSE vs train steps, one line per row."""
+    spec = figures.FIGURES[figure]
+    curves.plot(
+        path,
+        {
+            _label(row, spec.axes): model_errors(member_dirs)
+            for row, member_dirs in figure_rows
+        },
+        spec.title,
+        xlabel="train steps",
+        ylabel="next-state MSE per dimension",
+        yscale="log",
+    )

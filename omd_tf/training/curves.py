@@ -120,11 +120,19 @@ def mean_curve(curves):
     return steps, returns.mean(axis=0), np.nan_to_num(se)
 
 
-def plot(path, curves_by_name, title):
+def plot(
+    path,
+    curves_by_name,
+    title,
+    xlabel="env steps",
+    ylabel="mean eval return",
+    yscale="linear",
+):
     """Eval return vs env steps to ``path`` (PNG), one line per name.
 
-    ``curves_by_name`` maps a name to a list of seeds' curves; with several
-    seeds the line is their mean and the band ± one standard error.
+    ``curves_by_name`` maps a name to a list of seeds' curves ({step:
+    value}, by default eval returns); with several seeds the line is their
+    mean and the band ± one standard error.
     """
     fig = Figure(figsize=(5, 3.5))
     ax = fig.add_subplot()
@@ -136,7 +144,7 @@ def plot(path, curves_by_name, title):
             ax.fill_between(
                 steps, mean - se, mean + se, color=line.get_color(), alpha=0.2
             )
-    ax.set(xlabel="env steps", ylabel="mean eval return", title=title)
+    ax.set(xlabel=xlabel, ylabel=ylabel, yscale=yscale, title=title)
     ax.legend(fontsize="small")
     fig.tight_layout()
     with atomic_file.writing(path, "wb") as f:

@@ -11,18 +11,20 @@ import time
 import numpy as np
 import pytest
 
+from omd_tf.sweeps import results
 from omd_tf.sweeps import run
 from omd_tf.training import checks
 from omd_tf.training import curves
+from omd_tf.training import summaries
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SWEEP = os.path.join(REPO, "bin", "sweep.py")
-# 2 grid points (OMD at model hidden sizes 1 and 2) × 2 seeds, tiny networks.
-# All CPUs per trial: the two trials run one after the other.
+# 2 grid points of Figure 5 (OMD at model hidden sizes 1 and 3) × 2 seeds,
+# tiny networks.  All CPUs per trial: the two trials run one after the other.
 TINY = [
-    "--figure=4_hidden",
+    "--figure=5",
     "--agents=omd",
-    "--knob_values=1,2",
+    "--knob_values=1,3",
     "--num_seeds=2",
     "--num_env_steps=2000",
     "--init_steps=200",
@@ -32,7 +34,7 @@ TINY = [
     "--num_eval_episodes=2",
     f"--cpus_per_trial={os.cpu_count()}",
 ]
-TRIALS = ("omd_model_hidden_dim1", "omd_model_hidden_dim2")
+TRIALS = ("omd_model_hidden_dim1", "omd_model_hidden_dim3")
 
 
 def _sweep(*flags):
@@ -80,10 +82,10 @@ def test_tiny_sweep_interrupted_after_one_trial_resumes_only_the_other(tmp_path)
     for path, mtime in finished_files.items():
         assert os.stat(path).st_mtime_ns == mtime, path
 
-    with open(os.path.join(out_dir, "figure_4_hidden.csv"), newline="") as f:
+    with open(os.path.join(out_dir, "figure_5.csv"), newline="") as f:
         rows = list(csv.DictReader(f))
     points = [(r["agent"], r["model_hidden_dim"]) for r in rows]
-    assert points == [("omd", "1"), ("omd", "2")]
+    assert points == [("omd", "1"), ("omd", "3")]
     for row, name in zip(rows, TRIALS):
         members = [os.path.join(out_dir, "trials", name, f"{name}_s{s}") for s in (0, 1)]
         finals = [curves.read(d)[2000] for d in members]  # summarize_runs' layout
@@ -93,8 +95,16 @@ def test_tiny_sweep_interrupted_after_one_trial_resumes_only_the_other(tmp_path)
         assert (float(row["q_lr"]), float(row["tau"])) == (1e-3, 0.01)
         assert float(row["final_mean"]) == pytest.approx(np.mean(finals))
         assert float(row["final_se"]) == pytest.approx(curves.standard_error(finals))
-    with open(os.path.join(out_dir, "figure_4_hidden.png"), "rb") as f:
-        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+        # Figure 5 left: each seed's own next-state MSE at train step 1000.
+        errors = [
+            dict(summaries.read_scalars(d, "train")[results.MODEL_ERROR_TAG])[1000]
+            for d in members
+        ]
+        assert errors[0] != errors[1]
+        assert float(row["final_model_mse_mean"]) == pytest.approx(np.mean(errors))
+    for png in ("figure_5.png", "figure_5_model_error.png"):
+        with open(os.path.join(out_dir, png), "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert os.path.getsize(os.path.join(out_dir, run.LOG)) > 0  # Ray's lines.
 
 

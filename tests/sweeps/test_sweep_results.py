@@ -4,6 +4,7 @@ import csv
 import os
 
 import pytest
+import tensorflow as tf
 
 from omd_tf.sweeps import results
 from omd_tf.training import curves
@@ -60,3 +61,34 @@ def test_plot_writes_a_png_for_each_kind(tmp_path, figure, point):
     results.plot(path, figure, results.rows({root_dir: point}, seed=0, num_seeds=2))
     with open(path, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def _record_model_errors(trial_dir, errors_by_seed):
+    """Writes each seed's {train step: next-state MSE} as its train summaries."""
+    for seed, errors in enumerate(errors_by_seed):
+        member = os.path.join(trial_dir, f"{os.path.basename(trial_dir)}_s{seed}")
+        writer = tf.summary.create_file_writer(os.path.join(member, "train"))
+        with writer.as_default():
+            for step, error in errors.items():
+                tf.summary.scalar(results.MODEL_ERROR_TAG, error, step=step)
+        writer.close()
+
+
+def test_figure_5_rows_and_plot_carry_the_models_final_error(tmp_path):
+    root_dir = _trial(tmp_path, "omd_h1", 1e-3, [100.0, 300.0])
+    _record_model_errors(root_dir, [{1000: 0.5, 2000: 0.25}, {1000: 0.5, 2000: 0.75}])
+    point = dict(agent="omd", model_hidden_dim=1)
+    ((row, _),) = results.rows({root_dir: point}, 0, 2, model_error=True)
+    assert row["final_model_mse_mean"] == pytest.approx(0.5)
+    assert row["final_model_mse_se"] == pytest.approx(0.25)
+    path = str(tmp_path / "figure_5_model_error.png")
+    results.plot_model_error(path, "5", results.rows({root_dir: point}, 0, 2))
+    with open(path, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_model_error_of_a_trial_without_train_summaries_names_the_run(tmp_path):
+    root_dir = _trial(tmp_path, "mle_h3", 1e-3, [100.0, 200.0])
+    _record_model_errors(root_dir, [{1000: 0.5}])  # Seed 1 has none.
+    with pytest.raises(ValueError, match="mle_h3_s1: no Diagnostics/model_next_obs_mse"):
+        results.rows({root_dir: dict(agent="mle", model_hidden_dim=3)}, 0, 2, model_error=True)
