@@ -269,7 +269,9 @@ class OmdSacAgent(sac_agent.SacAgent):
           ``target_slope_real`` mean ‖∂y_i/∂s'‖ at the model's s'_θ and at
           the real s'; ``dynamics_grad_norm``, ``reward_grad_norm`` the
           hypergradient's norm on each MLP; ``dynamics_weight_norm``,
-          ``reward_weight_norm`` ‖θ‖ of each MLP.
+          ``reward_weight_norm`` ‖θ‖ of each MLP (a model with a shared
+          trunk has one MLP, "model", which both paths reach:
+          ``model_grad_norm``, ``model_weight_norm``).
         """
         critic_variables = self._critic_variables()
         with tf.GradientTape(watch_accessed_variables=False) as tape:

@@ -12,7 +12,8 @@ critic loss L_true and its gradient's norm ‖v‖, how far the critics' values
 move along v, the slope of the critic target w.r.t. the next observation at
 the model's and at the real next observations, and the identity-inverse
 hypergradient's norm on the dynamics MLP (the next-state path) and on the
-reward MLP (the reward path), with each MLP's weight norm.  An MLE run's
+reward MLP (the reward path), with each MLP's weight norm (one model MLP
+with --model_shared_trunk).  An MLE run's
 critics and model are inspected the same way, as a contrast.  Writes nothing.
 """
 

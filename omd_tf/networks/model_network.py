@@ -13,6 +13,8 @@ class ModelNetwork(mlp.MemberNetwork):
     so the same network serves discrete- and continuous-action agents.  Two
     separate MLPs, each with two hidden layers of ``hidden_dim`` units (the
     paper's misspecification knob, down to 1; ReLU as in the paper), predict
+    (with ``shared_trunk=True`` one such MLP with D + 1 outputs, [s', r], as
+    the paper's SAC-based reference code has it)
 
       next_observation: [B, D] float32, the next observation itself (default)
         or, with ``predict_delta=True``, observation + the MLP output;
@@ -43,6 +45,7 @@ class ModelNetwork(mlp.MemberNetwork):
         predict_delta=False,
         activation="relu",
         initializer="glorot",
+        shared_trunk=False,
         name="ModelNetwork",
         num_members=None,
     ):
@@ -55,6 +58,8 @@ class ModelNetwork(mlp.MemberNetwork):
         activation: hidden-layer activation, one of `mlp.ACTIVATIONS`.
         initializer: kernel initialisation, one of `mlp.INITIALIZERS` (see
           `mlp.kernel_initializers`; 'orthogonal' starts both outputs near 0).
+        shared_trunk: one MLP ("model") for both outputs instead of a
+          "dynamics" and a "reward" MLP.
         name: network name.
         num_members: None (one model) or the number of members N (positive
           int), each with its own independently initialised MLPs.
@@ -78,28 +83,32 @@ class ModelNetwork(mlp.MemberNetwork):
             )
         self._predict_delta = predict_delta
         self._num_members = num_members
-        self._dynamics = tf.keras.Sequential(
-            mlp.mlp_layers(
-                hidden_dim,
-                observation_spec.shape[0],
-                name="dynamics",
-                initializer=initializer,
-                activation=activation,
-                num_members=num_members,
-            ),
-            name="dynamics",
-        )
-        self._reward = tf.keras.Sequential(
-            mlp.mlp_layers(
-                hidden_dim,
-                1,
-                name="reward",
-                initializer=initializer,
-                activation=activation,
-                num_members=num_members,
-            ),
-            name="reward",
-        )
+
+        def make_mlp(mlp_name, output_dim):
+            return tf.keras.Sequential(
+                mlp.mlp_layers(
+                    hidden_dim,
+                    output_dim,
+                    name=mlp_name,
+                    initializer=initializer,
+                    activation=activation,
+                    num_members=num_members,
+                ),
+                name=mlp_name,
+            )
+
+        # Attributes, not a list: their names are the checkpoints' keys.
+        if shared_trunk:
+            self._model = make_mlp("model", observation_spec.shape[0] + 1)
+        else:
+            self._dynamics = make_mlp("dynamics", observation_spec.shape[0])
+            self._reward = make_mlp("reward", 1)
+        self._shared_trunk = shared_trunk
+
+    @property
+    def _mlps(self):
+        """The MLPs; their outputs concatenated are [s', r]."""
+        return [self._model] if self._shared_trunk else [self._dynamics, self._reward]
 
     def _features(self, inputs):
         observation, action = inputs
@@ -111,10 +120,10 @@ class ModelNetwork(mlp.MemberNetwork):
 
     def _predict(self, inputs):
         features = self._features(inputs)
-        next_observation = self._dynamics(features)
+        outputs = tf.concat([mlp_model(features) for mlp_model in self._mlps], axis=-1)
+        next_observation, reward = outputs[..., :-1], outputs[..., -1]
         if self._predict_delta:
             next_observation += inputs[0]
-        reward = tf.squeeze(self._reward(features), axis=-1)
         return next_observation, reward
 
     def call(self, inputs, step_type=None, network_state=(), training=False):
@@ -123,11 +132,8 @@ class ModelNetwork(mlp.MemberNetwork):
 
     @property
     def mlp_variables(self):
-        """{"dynamics": [variables], "reward": [variables]}: each MLP's trainable ones."""
-        return {
-            mlp_model.name: mlp_model.trainable_variables
-            for mlp_model in (self._dynamics, self._reward)
-        }
+        """{MLP name: its trainable variables}: "dynamics" and "reward", or "model"."""
+        return {mlp_model.name: mlp_model.trainable_variables for mlp_model in self._mlps}
 
     def live_unit_fractions(self, inputs):
         """Per hidden unit, the fraction of inputs on which its output moves.
@@ -147,7 +153,7 @@ class ModelNetwork(mlp.MemberNetwork):
           for the hidden layers of the dynamics and reward MLPs.
         """
         fractions = {}
-        for mlp_model in (self._dynamics, self._reward):
+        for mlp_model in self._mlps:
             hidden = self._features(inputs)
             for layer in mlp_model.layers[:-1]:
                 bias = tf.expand_dims(layer.bias, -2)  # [1, H], members [N, 1, H].
@@ -161,7 +167,7 @@ class ModelNetwork(mlp.MemberNetwork):
         return fractions
 
     def alive_mlps(self, inputs):
-        """{"dynamics": bool, "reward": bool}: whether each MLP is alive on ``inputs``.
+        """{MLP name: bool}: whether each MLP is alive on ``inputs``.
 
         An MLP is alive when every hidden layer has a unit that is live (see
         `live_unit_fractions`) on at least one input.  A dead MLP (some
@@ -175,7 +181,7 @@ class ModelNetwork(mlp.MemberNetwork):
         """
         fractions = self.live_unit_fractions(inputs)
         alive = {}
-        for mlp_model in (self._dynamics, self._reward):
+        for mlp_model in self._mlps:
             layers_alive = [
                 tf.reduce_any(fractions[layer.name] > 0.0, axis=-1)
                 for layer in mlp_model.layers[:-1]

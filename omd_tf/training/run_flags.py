@@ -38,6 +38,7 @@ ADDED_FLAGS = {
     "hypergradient_clip_norm": 0.0,
     "num_seeds": 1,
     "rescale_actions": False,
+    "model_shared_trunk": False,
 }
 
 

@@ -47,6 +47,7 @@ def make_agent(
     *,
     model_hidden_dim,
     model_activation,
+    model_shared_trunk,
     hidden_dim,
     actor_lr,
     critic_lr,
@@ -64,8 +65,9 @@ def make_agent(
     """An initialised `OmdSacAgent` with SAC's default networks and Adam.
 
     Actor and critics as `actor_and_critic_networks` (SAC's default width is
-    256); the model's dynamics and reward MLPs have two hidden layers of
-    ``model_hidden_dim`` units with ``model_activation``.
+    256); the model's dynamics and reward MLPs (one MLP for both with
+    ``model_shared_trunk``) have two hidden layers of ``model_hidden_dim``
+    units with ``model_activation``.
     """
     observation_spec = time_step_spec.observation
     actor, critic = actor_and_critic_networks(observation_spec, action_spec, hidden_dim)
@@ -75,7 +77,11 @@ def make_agent(
         critic_network=critic,
         actor_network=actor,
         model_network=networks.ModelNetwork(
-            observation_spec, action_spec, model_hidden_dim, activation=model_activation
+            observation_spec,
+            action_spec,
+            model_hidden_dim,
+            activation=model_activation,
+            shared_trunk=model_shared_trunk,
         ),
         actor_optimizer=tf.keras.optimizers.Adam(actor_lr),
         critic_optimizer=tf.keras.optimizers.Adam(critic_lr),
@@ -105,6 +111,7 @@ def _check_numbers(args):
     )
     checks.boolean("model_grad_through_actor", args["model_grad_through_actor"])
     checks.boolean("rescale_actions", args["rescale_actions"])
+    checks.boolean("model_shared_trunk", args["model_shared_trunk"])
 
 
 def make_trainer(
@@ -113,6 +120,7 @@ def make_trainer(
     agent="omd",
     model_hidden_dim=64,
     model_activation="relu",
+    model_shared_trunk=False,
     num_distractors=0,
     num_env_steps=100_000,
     init_steps=10_000,
@@ -152,6 +160,8 @@ def make_trainer(
       model_activation: hidden activation of the model's MLPs: 'relu' (the
         paper's) or 'swish' | 'elu' | 'tanh', which cannot die at width 1.
       model_hidden_dim: hidden width of the model's two MLPs (paper: 64).
+      model_shared_trunk: one model MLP with outputs [s', r], as the
+        paper's SAC-based reference code has it, instead of two.
       num_distractors: i.i.d. N(0, 1) observation dims appended.
       num_env_steps: total env steps (initial random steps included).
       init_steps: uniformly random env steps before training.
@@ -218,6 +228,8 @@ FLAG_HELP = {
     "--nomodel_grad_through_actor samples a' at stop_gradient(s'_θ) "
     "(the reference code).",
     "hidden_dim": "Hidden width of actor and critics.",
+    "model_shared_trunk": "One model MLP with outputs [s', r] (the reference "
+    "code's) instead of a dynamics and a reward MLP.",
     "rescale_actions": "Act in [-1, 1] (gymnasium RescaleAction; also the "
     "exported policy's units); --norescale_actions: the env's own units.",
     "greedy_eval": "Evaluate/export the actor's mode.",

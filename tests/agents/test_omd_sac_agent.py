@@ -27,7 +27,7 @@ def pendulum():
     env.close()
 
 
-def make_sac_agent(env, model_loss="omd", sgd=False, seed=0, **kwargs):
+def make_sac_agent(env, model_loss="omd", sgd=False, seed=0, shared_trunk=False, **kwargs):
     """Small networks; plain SGD for the model when ``sgd``."""
     obs_spec, action_spec = env.observation_spec(), env.action_spec()
     critic = critic_network.CriticNetwork(
@@ -47,7 +47,7 @@ def make_sac_agent(env, model_loss="omd", sgd=False, seed=0, **kwargs):
         action_spec,
         critic,
         actor,
-        networks.ModelNetwork(obs_spec, action_spec, hidden_dim=8),
+        networks.ModelNetwork(obs_spec, action_spec, hidden_dim=8, shared_trunk=shared_trunk),
         adam(),
         adam(),
         adam(),
@@ -139,9 +139,15 @@ def _independent_eq13(agent, batch, seed, through_actor):
     return [-g for g in outer_tape.gradient(product, theta)]
 
 
-@pytest.mark.parametrize("through_actor", [True, False])
-def test_model_gradient_equals_independent_eq13(pendulum, experience, through_actor):
-    agent = make_sac_agent(pendulum, model_grad_through_actor=through_actor)
+@pytest.mark.parametrize(
+    "through_actor, shared_trunk", [(True, False), (False, False), (False, True)]
+)
+def test_model_gradient_equals_independent_eq13(
+    pendulum, experience, through_actor, shared_trunk
+):
+    agent = make_sac_agent(
+        pendulum, model_grad_through_actor=through_actor, shared_trunk=shared_trunk
+    )
     batch = _batch(agent, experience)
     seed = tf.constant([3, 4], tf.int32)
     _, grads = agent.model_gradients(batch, seed)

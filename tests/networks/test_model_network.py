@@ -34,6 +34,37 @@ def test_continuous_model_concatenates_the_action():
     assert _first_kernel(model, "dynamics").shape == (7, 5)
 
 
+def test_shared_trunk_is_one_mlp_whose_last_output_is_the_reward():
+    model = networks.ModelNetwork(OBS, CONTINUOUS, hidden_dim=5, shared_trunk=True)
+    observation, action = tf.random.normal([6, 4]), tf.random.uniform([6, 3])
+    (next_observation, reward), _ = model((observation, action))
+    assert next_observation.shape == (6, 4) and reward.shape == (6,)
+    assert list(model.mlp_variables) == ["model"]
+    assert model.trainable_variables == model.mlp_variables["model"]
+    # Independently: the MLP on concat(s, a), split into [s', r].
+    hidden = tf.concat([observation, action], axis=-1)
+    kernels = model.trainable_variables[0::2]
+    biases = model.trainable_variables[1::2]
+    for i, (kernel, bias) in enumerate(zip(kernels, biases)):
+        hidden = tf.matmul(hidden, kernel) + bias
+        if i < len(kernels) - 1:
+            hidden = tf.nn.relu(hidden)
+    assert hidden.shape == (6, 5)
+    np.testing.assert_allclose(next_observation, hidden[:, :4], rtol=1e-6)
+    np.testing.assert_allclose(reward, hidden[:, 4], rtol=1e-6)
+    assert list(model.alive_mlps((observation, action))) == ["model"]
+
+
+def test_separate_mlps_keep_their_checkpoint_names(tmp_path):
+    """Checkpoints of runs made before the shared-trunk option still restore."""
+    model = networks.ModelNetwork(OBS, DISCRETE, hidden_dim=3)
+    model.create_variables()
+    path = tf.train.Checkpoint(model=model).save(str(tmp_path / "ckpt"))
+    keys = [name for name, _ in tf.train.list_variables(path)]
+    assert any(key.startswith("model/_dynamics/") for key in keys), keys
+    assert any(key.startswith("model/_reward/") for key in keys), keys
+
+
 def test_action_changes_the_prediction():
     model = networks.ModelNetwork(OBS, DISCRETE)
     observation = tf.random.normal([8, 4])
