@@ -500,15 +500,9 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             total_loss=extra.q_loss + extra.model_loss,
         )
         diagnostics = {
-            name: getattr(extra, name)
-            for name in (
-                "model_next_obs_mse",
-                "model_reward_mse",
-                "model_reward_bias",
-                "model_grad_norm",
-                "mean_q",
-                "policy_entropy",
-            )
+            name: value
+            for name, value in extra._asdict().items()
+            if name not in losses
         }
         for name_scope, scalars in (("Losses/", losses), ("Diagnostics/", diagnostics)):
             common.summarize_scalar_dict(

@@ -12,8 +12,9 @@ with the sweep's progress and ETA; Ray's own output goes to out_dir/ray.log.
 When every trial has finished, writes out_dir/figure_<figure>.csv (one row
 per grid point: final eval return, mean and standard error over seeds) and
 .png; for Figure 5 also each point's final model next-state MSE in the CSV
-and figure_5_model_error.png, that MSE over training.  Re-running the same command runs only the unfinished trials (a
-half-run one resumes from its checkpoint) and then writes the figure.
+and figure_5_model_error.png, that MSE over training.  Re-running the same
+command runs only the unfinished trials (a half-run one resumes from its
+checkpoint) and then writes the figure.
 Local Ray is started by the command; --ray_address joins a cluster, whose
 nodes must have this package installed and see --out_dir.
 """
@@ -164,7 +165,8 @@ def main(argv):
             model_error=model_error,
         )
     except ValueError as err:  # A trial's records lack what the figure shows.
-        print(f"{os.path.basename(argv[0])}: cannot write the figure: {err}", file=sys.stderr)
+        program = os.path.basename(argv[0])
+        print(f"{program}: cannot write the figure: {err}", file=sys.stderr)
         sys.exit(1)
     path = os.path.join(FLAGS.out_dir, f"figure_{FLAGS.figure}")
     results.write_csv(path + ".csv", figure_rows)

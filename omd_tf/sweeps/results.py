@@ -11,6 +11,7 @@ that MSE over training.
 
 import csv
 import os
+from typing import NamedTuple, Optional
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -26,6 +27,17 @@ SELECTED = tuple(figures.Q_LR_TAU)
 FIELDS = ("num_seeds", "env_steps", "final_mean", "final_se", "trial")
 MODEL_ERROR_TAG = "Diagnostics/model_next_obs_mse"
 MODEL_ERROR_FIELDS = ("final_model_mse_mean", "final_model_mse_se")
+
+
+class Members(NamedTuple):
+    """What a row's seeds recorded: eval curves, and model errors if asked for.
+
+    curves: [{env step: eval return}] per seed; model_errors: [{train step:
+    next-state MSE per dimension}] per seed (see `model_errors`), or None.
+    """
+
+    curves: list
+    model_errors: Optional[list] = None
 
 
 def _point_key(point):
@@ -48,7 +60,7 @@ def model_errors(member_dirs):
 
 
 def rows(trial_dirs, seed, num_seeds, model_error=False):
-    """[(row dict, member dirs)] of the figure, one per grid point.
+    """[(row dict, `Members`)] of the figure, one per grid point.
 
     Args:
       trial_dirs: {trial root_dir: grid point} of the finished trials.
@@ -58,9 +70,9 @@ def rows(trial_dirs, seed, num_seeds, model_error=False):
     best = {}
     for root_dir, point in trial_dirs.items():
         member_dirs = population.member_dirs(root_dir, seed, num_seeds)
-        member_curves = [curves.read(d) for d in member_dirs]
+        members = Members([curves.read(d) for d in member_dirs])
         name = os.path.basename(root_dir)
-        summary = curves.summarize(name, member_curves)
+        summary = curves.summarize(name, members.curves)
         used = run_flags.read(root_dir)
         key = _point_key(point)
         row = {
@@ -73,11 +85,12 @@ def rows(trial_dirs, seed, num_seeds, model_error=False):
             "trial": name,
         }
         if model_error:
-            finals = [errors[max(errors)] for errors in model_errors(member_dirs)]
+            members = members._replace(model_errors=model_errors(member_dirs))
+            finals = [errors[max(errors)] for errors in members.model_errors]
             row[MODEL_ERROR_FIELDS[0]] = float(np.mean(finals))
             row[MODEL_ERROR_FIELDS[1]] = curves.standard_error(finals)
         if key not in best or row["final_mean"] > best[key][0]["final_mean"]:
-            best[key] = (row, member_dirs)
+            best[key] = (row, members)
     return list(best.values())
 
 
@@ -102,10 +115,7 @@ def plot(path, figure, figure_rows):
     if spec.plot == "curves":
         curves.plot(
             path,
-            {
-                _label(row, spec.axes): [curves.read(d) for d in member_dirs]
-                for row, member_dirs in figure_rows
-            },
+            {_label(row, spec.axes): members.curves for row, members in figure_rows},
             spec.title,
         )
         return
@@ -135,13 +145,16 @@ def plot(path, figure, figure_rows):
 
 
 def plot_model_error(path, figure, figure_rows):
-    """The PNG of the models' next-state MSE vs train steps, one line per row."""
+    """The PNG of the models' next-state MSE vs train steps, one line per row.
+
+    ``figure_rows`` as `rows` returns them with ``model_error=True``.
+    """
     spec = figures.FIGURES[figure]
     curves.plot(
         path,
         {
-            _label(row, spec.axes): model_errors(member_dirs)
-            for row, member_dirs in figure_rows
+            _label(row, spec.axes): members.model_errors
+            for row, members in figure_rows
         },
         spec.title,
         xlabel="train steps",

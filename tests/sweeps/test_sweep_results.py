@@ -78,11 +78,13 @@ def test_figure_5_rows_and_plot_carry_the_models_final_error(tmp_path):
     root_dir = _trial(tmp_path, "omd_h1", 1e-3, [100.0, 300.0])
     _record_model_errors(root_dir, [{1000: 0.5, 2000: 0.25}, {1000: 0.5, 2000: 0.75}])
     point = dict(agent="omd", model_hidden_dim=1)
-    ((row, _),) = results.rows({root_dir: point}, 0, 2, model_error=True)
+    figure_rows = results.rows({root_dir: point}, 0, 2, model_error=True)
+    ((row, members),) = figure_rows
     assert row["final_model_mse_mean"] == pytest.approx(0.5)
     assert row["final_model_mse_se"] == pytest.approx(0.25)
+    assert members.model_errors == [{1000: 0.5, 2000: 0.25}, {1000: 0.5, 2000: 0.75}]
     path = str(tmp_path / "figure_5_model_error.png")
-    results.plot_model_error(path, "5", results.rows({root_dir: point}, 0, 2))
+    results.plot_model_error(path, "5", figure_rows)
     with open(path, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
 
