@@ -12,7 +12,8 @@ the default):
    L(θ, w) = ½ Σ_j E[(Q_j(s, a) − (r_θ + γ·discount·V̄(s'_θ)))²]    (eq. 10)
    with (s'_θ, r_θ) the model's predictions, double Q and
    V̄(s') = α logsumexp(min(Q̄₁, Q̄₂)(s')/α) from the target networks, which
-   follow w by Polyak averaging after every inner step.
+   follow w by Polyak averaging after every inner step (``double_q=False``:
+   one Q network, V̄ from its target alone; the paper's Figure 7 ablation).
 2. One model step (`agents.model_learning`): 'omd' applies the implicit
    gradient of L_true(w), the same loss on the real (r, s') (eq. 11), through
    eq. (13); 'mle' the squared error of next observation and reward; 'vep'
@@ -28,6 +29,8 @@ With ``num_members=N`` the agent is a population: N independent agents of
 one configuration (different initial weights), trained in lockstep by one
 `train` call on [N, B, 2] experience, member k's batch in row k.
 """
+
+import functools
 
 import tensorflow as tf
 from tf_agents.agents import data_converter
@@ -52,7 +55,8 @@ Each field is a scalar for one agent; in a population, [N]: member k's own
 value at [k].
 
 q_loss: L(θ, w) at the last inner step, before its update.
-mean_q: E[(Q₁ + Q₂)(s, a) / 2] at the last inner step, before its update.
+mean_q: E[Q̄(s, a)], Q̄ the mean of the Q networks, at the last inner step,
+  before its update.
 policy_entropy: E[H(softmax(Q̄(s, .)/α))] in nats, same weights.
 model_loss: the model objective before the model step (OMD: L_true(w) after
   the inner steps; MLE / VEP: their losses).
@@ -110,6 +114,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         model_optimizer,
         model_loss="omd",
         q_network_2=None,
+        double_q=True,
         value_networks=None,
         inner_steps=1,
         reset_q_optimizer=False,
@@ -142,6 +147,10 @@ class OmdSoftQAgent(tf_agent.TFAgent):
           model_loss: 'omd' | 'mle' | 'vep'.
           q_network_2: second Q network; defaults to a copy of `q_network`
             made before its variables exist (independent initial weights).
+          double_q: two Q networks, the TD target from the minimum of their
+            targets (the paper's agent); False: ``q_network`` alone, the
+            target from its own target network (the single-Q ablation of
+            the paper's Figure 7).
           value_networks: VEP's fixed value networks observation [B, D] ->
             [B]; defaults to `omd_tf.networks.vep_value_networks`.  Only
             used with model_loss='vep'; never trained.
@@ -218,8 +227,13 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         num_actions = networks.num_discrete_actions(action_spec)
         observation_spec = time_step_spec.observation
 
-        q_network_2 = q_network_2 or q_network.copy(name="QNetwork2")
-        self._q_networks = (q_network, q_network_2)
+        if double_q:
+            q_network_2 = q_network_2 or q_network.copy(name="QNetwork2")
+            self._q_networks = (q_network, q_network_2)
+        elif q_network_2 is not None:
+            raise ValueError("`q_network_2` must be None with double_q=False.")
+        else:
+            self._q_networks = (q_network,)
         for net, label in zip(self._q_networks, ("q_network", "q_network_2")):
             network_utils.check_single_floating_network_output(
                 net.create_variables(observation_spec), (num_actions,), label
@@ -295,12 +309,12 @@ class OmdSoftQAgent(tf_agent.TFAgent):
 
     @property
     def q_networks(self):
-        """The two online Q networks (w)."""
+        """The online Q networks (w): two, or one with ``double_q=False``."""
         return self._q_networks
 
     @property
     def target_q_networks(self):
-        """The two Polyak-averaged target Q networks (w̄)."""
+        """The Polyak-averaged target Q networks (w̄), one per online network."""
         return self._target_q_networks
 
     @property
@@ -329,7 +343,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
 
     @property
     def q_variables(self):
-        """Trainable variables w of both Q networks."""
+        """Trainable variables w of the Q networks."""
         return [v for net in self._q_networks for v in net.trainable_variables]
 
     def _initialize(self):
@@ -342,8 +356,13 @@ class OmdSoftQAgent(tf_agent.TFAgent):
     # Losses.
 
     def soft_target_value(self, observation):
-        """V̄(s) = α logsumexp(min(Q̄₁, Q̄₂)(s)/α) [B] from the target networks."""
-        q_min = tf.minimum(*[net(observation)[0] for net in self._target_q_networks])
+        """V̄(s) = α logsumexp(min(Q̄₁, Q̄₂)(s)/α) [B] from the target networks.
+
+        With one Q network, Q̄₁ alone.
+        """
+        q_min = functools.reduce(
+            tf.minimum, [net(observation)[0] for net in self._target_q_networks]
+        )
         return self._alpha * tf.reduce_logsumexp(q_min / self._alpha, axis=-1)
 
     def td_target(self, reward, next_observation, discount):
@@ -358,7 +377,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         )
 
     def _soft_q_loss(self, observation, action, target, weight):
-        """½ Σ_j E[weight (Q_j(s, a) − y)²] and Q̄(s, .) [B, A], the heads' mean.
+        """½ Σ_j E[weight (Q_j(s, a) − y)²] and Q̄(s, .) [B, A], the networks' mean.
 
         In a population: [N, B, ...] inputs, one loss per member ([N]).
         """
@@ -370,7 +389,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             )
             for q in q_values
         ]
-        return 0.5 * tf.add_n(losses), 0.5 * tf.add_n(q_values)
+        return 0.5 * tf.add_n(losses), tf.add_n(q_values) / len(q_values)
 
     def model_td_loss(self, batch, weight):
         """L(θ, w), eq. (10): the TD loss on model rewards and next observations.

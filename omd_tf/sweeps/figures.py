@@ -1,8 +1,10 @@
 """The paper's CartPole figures as grids of training runs (appendix D's values).
 
 `FIGURES` is the one table of the values.  A figure's grid is the product of
-its agents and its axes (first axis: the figure's x axis or knob); each grid
-point is one `soft_q.train_eval` run of a population of seeds.  With the
+its agents and its axes (first axis: the figure's x axis or knob), or of its
+agents and its explicit points where the paper shows only some combinations
+of the axes; each grid point is one `soft_q.train_eval` run of a population
+of seeds.  With the
 paper's Q-lr × τ selection every point is run at each pair of `Q_LR_TAU` and
 the figure shows the pair with the best final return.
 """
@@ -22,8 +24,9 @@ class Figure(NamedTuple):
     plot: 'final_vs_knob' (final eval return vs the first axis, one line per
     agent and further axes) or 'curves' (eval return vs env steps, one line
     per grid point).  model_error: also the models' next-state MSE over
-    training, one line per grid point (Figure 5 left).  not_built: the
-    paper's panels or axes this agent lacks.
+    training, one line per grid point (Figure 5 left).  points: the grid's
+    combinations of the axes ({axis: value} each), if not all of them.
+    not_built: the paper's panels or axes this agent lacks.
     """
 
     title: str
@@ -31,6 +34,7 @@ class Figure(NamedTuple):
     axes: dict
     plot: str
     model_error: bool = False
+    points: tuple = ()
     not_built: str = ""
 
 
@@ -56,11 +60,25 @@ FIGURES = {
         not_built="the right panel (predictions on a trajectory)",
     ),
     "7": Figure(
-        "Figure 7: inner steps K and inverse Jacobian (OMD)",
+        "Figure 7: inner steps K, single Q, inverse Jacobian (OMD)",
         ("omd",),
-        {"inner_steps": (1, 3, 10), "inverse": ("identity", "cg")},
+        {
+            "inner_steps": (1, 3, 10),
+            "inverse": ("identity", "cg"),
+            "double_q": (True, False),
+        },
         "curves",
-        not_built="single Q (the agent always uses double Q)",
+        # Left panel: K = 1, 3, 10; right: the default (K = 1), single Q, CG.
+        points=tuple(
+            {"inner_steps": k, "inverse": inverse, "double_q": double_q}
+            for k, inverse, double_q in (
+                (1, "identity", True),
+                (3, "identity", True),
+                (10, "identity", True),
+                (1, "identity", False),
+                (1, "cg", True),
+            )
+        ),
     ),
 }
 
@@ -75,15 +93,24 @@ def grid(figure, agents=None, knob_values=None, select_q_lr_tau=False):
       select_q_lr_tau: each point at every pair of `Q_LR_TAU`.
     """
     spec = FIGURES[figure]
-    axes = dict(spec.axes)
-    knob = next(iter(axes))
+    knob = next(iter(spec.axes))
+    points = spec.points or [
+        dict(zip(spec.axes, values))
+        for values in itertools.product(*spec.axes.values())
+    ]
     if knob_values is not None:
-        axes[knob] = tuple(v for v in axes[knob] if v in knob_values)
+        points = [point for point in points if point[knob] in knob_values]
+    selection = [{}]
     if select_q_lr_tau:
-        axes.update(Q_LR_TAU)
-    names = ("agent", *axes)
-    values = (agents or spec.agents, *axes.values())
-    return [dict(zip(names, point)) for point in itertools.product(*values)]
+        selection = [
+            dict(zip(Q_LR_TAU, pair)) for pair in itertools.product(*Q_LR_TAU.values())
+        ]
+    return [
+        {"agent": agent, **point, **pair}
+        for agent in agents or spec.agents
+        for point in points
+        for pair in selection
+    ]
 
 
 def trial_name(point):
@@ -92,11 +119,21 @@ def trial_name(point):
     return "_".join([point["agent"], *knobs])
 
 
+def _grid_text(spec):
+    """'axis [values]; …', or the points 'axis=value …, …' of a `Figure`."""
+    if spec.points:
+        return "points " + ", ".join(
+            " ".join(f"{axis}={value}" for axis, value in point.items())
+            for point in spec.points
+        )
+    return "; ".join(f"{axis} {list(values)}" for axis, values in spec.axes.items())
+
+
 def table_text():
     """The table as help text: one line per figure."""
     lines = [
         f"{name}: {spec.title}; agents {'/'.join(spec.agents)}; "
-        + "; ".join(f"{axis} {list(values)}" for axis, values in spec.axes.items())
+        + _grid_text(spec)
         + (f"; not built: {spec.not_built}" if spec.not_built else "")
         for name, spec in FIGURES.items()
     ]

@@ -39,6 +39,7 @@ ADDED_FLAGS = {
     "num_seeds": 1,
     "rescale_actions": False,
     "model_shared_trunk": False,
+    "double_q": True,
 }
 
 

@@ -34,6 +34,7 @@ def make_agent(
     alpha,
     gamma,
     epsilon,
+    double_q,
     inner_steps,
     inverse,
     likelihood_weight,
@@ -44,7 +45,8 @@ def make_agent(
 ):
     """An initialised `OmdSoftQAgent` with the paper's networks and Adam.
 
-    Two Q networks with two ReLU layers of ``hidden_dim`` units; the model's
+    Two Q networks (one without ``double_q``) with two ReLU layers of
+    ``hidden_dim`` units; the model's
     dynamics and reward MLPs have two hidden layers of ``model_hidden_dim``
     units with ``model_activation``; all kernels, VEP's value networks
     included, start from ``initializer``.  ``num_members`` N makes a
@@ -79,6 +81,7 @@ def make_agent(
             if agent == "vep"
             else None
         ),
+        double_q=double_q,
         inner_steps=inner_steps,
         reset_q_optimizer=reset_q_optimizer,
         update_order=update_order,
@@ -107,6 +110,7 @@ def _check(args):
     )
     checks.in_interval("epsilon", args["epsilon"], 0, 1)
     checks.boolean("reset_q_optimizer", args["reset_q_optimizer"])
+    checks.boolean("double_q", args["double_q"])
     checks.one_of("initializer", args["initializer"], networks.INITIALIZERS)
     checks.positive_int("num_seeds", args["num_seeds"])
     checks.one_of("update_order", args["update_order"], omd_soft_q_agent.UPDATE_ORDERS)
@@ -134,6 +138,7 @@ def make_trainer(
     alpha=0.01,
     gamma=0.99,
     epsilon=0.1,
+    double_q=True,
     inner_steps=1,
     inverse="identity",
     likelihood_weight=0.0,
@@ -189,6 +194,8 @@ def make_trainer(
       alpha: soft-max temperature.
       gamma: discount.
       epsilon: probability of a random collect action.
+      double_q: two Q networks and the minimum of their targets (the
+        paper's agent); False: one Q network (Figure 7's ablation).
       inner_steps: K, inner Q steps per model step.
       inverse: 'identity' | 'cg' | 'normal_cg' for the OMD gradient.
       likelihood_weight: λ ≥ 0 of an MLE term added to OMD's model loss
@@ -261,6 +268,8 @@ FLAG_HELP = {
     "tau": "Polyak coefficient of the target networks.",
     "alpha": "Soft-max temperature.",
     "epsilon": "Probability of a random collect action.",
+    "double_q": "Two Q networks, the TD target from their minimum (off: one Q "
+    "network, the paper's Figure 7 ablation).",
     "inner_steps": "K: inner Q steps per model step.",
     "hidden_dim": "Hidden width of the Q networks.",
     "num_seeds": "N > 1: a population of N agents (seeds seed … seed+N−1) "

@@ -1,6 +1,7 @@
 """OmdSoftQAgent: TF-Agents contract, the three model losses, the OMD gradient."""
 
 import collections
+import functools
 
 import numpy as np
 import pytest
@@ -63,8 +64,10 @@ def _assert_all_close(actual, expected, **kwargs):
 
 
 def _td_loss(agent, t, reward, next_observation):
-    """½ Σ_j E[mask (Q_j(s, a) − r − γ d α lse(min Q̄(s')/α))²] on current weights."""
-    q_min = tf.minimum(*[net(next_observation)[0] for net in agent.target_q_networks])
+    """½ Σ_j E[mask (Q_j(s, a) − r − γ d α lse(min_j Q̄_j(s')/α))²] on current weights."""
+    q_min = functools.reduce(
+        tf.minimum, [net(next_observation)[0] for net in agent.target_q_networks]
+    )
     value = ALPHA * tf.reduce_logsumexp(q_min / ALPHA, axis=-1)
     target = reward + GAMMA * t.discount * value
     loss = 0.0
@@ -221,15 +224,27 @@ def _mle_loss_and_gradient(agent, t):
     return loss, tape.gradient(loss, theta)
 
 
-@pytest.mark.parametrize("likelihood_weight", [0.0, 0.5])
+@pytest.mark.parametrize(
+    "likelihood_weight, double_q", [(0.0, True), (0.5, True), (0.0, False)]
+)
 def test_omd_model_gradient_is_eq_13(
-    cartpole, experience, make_agent, likelihood_weight
+    cartpole, experience, make_agent, likelihood_weight, double_q
 ):
-    """With λ > 0 the step adds λ times the MLE gradient (and loss) to eq. 13."""
+    """With λ > 0 the step adds λ times the MLE gradient (and loss) to eq. 13.
+
+    With one Q network (``double_q=False``) L is that network's TD loss alone.
+    """
     q_lr, tau = 0.05, 0.1
     agent, initial, info = _run_sgd_agent(
-        make_agent, cartpole, experience, q_lr, tau, likelihood_weight=likelihood_weight
+        make_agent,
+        cartpole,
+        experience,
+        q_lr,
+        tau,
+        likelihood_weight=likelihood_weight,
+        double_q=double_q,
     )
+    assert len(agent.q_networks) == len(agent.target_q_networks) == (2 if double_q else 1)
     theta1 = _values(agent.model_network.trainable_variables)
     t = _transitions(experience)
     true_loss, true_grad = _inner_step_and_true_gradient(agent, t, initial, q_lr, tau)
@@ -363,6 +378,25 @@ def test_diagnostics_are_those_of_the_inner_step(cartpole, experience, make_agen
     np.testing.assert_allclose(info.extra.q_loss, q_loss, rtol=1e-5)
 
 
+def test_single_q_learns_from_its_own_target(cartpole, experience, make_agent):
+    """double_q=False: one Q network, V̄ = α lse(Q̄₁/α), policies over Q₁ alone."""
+    agent = make_agent(cartpole, double_q=False)
+    (q_network,), (target,) = agent.q_networks, agent.target_q_networks
+    assert agent.q_variables == q_network.trainable_variables
+    for variable in target.variables:  # Unlike the online network.
+        variable.assign(variable * 0.8)
+    observation = experience.observation[:, 0]
+    expected = ALPHA * tf.reduce_logsumexp(target(observation)[0] / ALPHA, axis=-1)
+    np.testing.assert_allclose(
+        agent.soft_target_value(observation), expected, rtol=1e-6
+    )
+    time_step = ts.restart(observation, batch_size=observation.shape[0])
+    logits = agent.policy.distribution(time_step).action.logits
+    np.testing.assert_allclose(logits, q_network(observation)[0] / ALPHA, rtol=1e-5)
+    info = agent.train(experience)
+    assert all(np.isfinite(value.numpy()) for value in info.extra)
+
+
 def test_greedy_eval_policy(cartpole, make_agent):
     agent = make_agent(cartpole, greedy_eval=True)
     assert isinstance(agent.policy, greedy_policy.GreedyPolicy)
@@ -385,6 +419,14 @@ def test_bad_arguments_are_named(cartpole, make_agent):
         make_agent(cartpole, "mle", update_order="q_last")
     with pytest.raises(ValueError, match="`update_order`"):
         make_agent(cartpole, "omd", update_order="model_first")
+    with pytest.raises(ValueError, match="`q_network_2`"):
+        make_agent(
+            cartpole,
+            double_q=False,
+            q_network_2=networks.q_network(
+                cartpole.time_step_spec().observation, cartpole.action_spec()
+            ),
+        )
     observation_spec = cartpole.time_step_spec().observation
     continuous = tensor_spec.BoundedTensorSpec([1], tf.float32, -1.0, 1.0)
     with pytest.raises(ValueError, match="discrete"):

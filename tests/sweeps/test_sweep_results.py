@@ -52,7 +52,7 @@ def test_rows_keep_the_best_q_lr_tau_of_each_point(tmp_path):
     "figure, point",
     [
         ("4_distractors", dict(agent="vep", num_distractors=16)),
-        ("7", dict(agent="omd", inner_steps=3, inverse="cg")),
+        ("7", dict(agent="omd", inner_steps=1, inverse="cg", double_q=True)),
     ],
 )
 def test_plot_writes_a_png_for_each_kind(tmp_path, figure, point):
