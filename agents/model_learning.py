@@ -243,15 +243,8 @@ class ModelLearning(tf.Module):
         gradients are those of their sum.
         """
         if self.model_loss == "omd":
-            loss, gradients = self._loss_and_gradients(
-                lambda: implicit.implicit_call(
-                    true_loss_fn,
-                    inner_variables,
-                    self.model_network.trainable_variables,
-                    inner_loss_fn=inner_loss_fn,
-                    solve=self.inverse,
-                    **self.inverse_options,
-                )
+            loss, gradients = self.hypergradient(
+                true_loss_fn, inner_loss_fn, inner_variables
             )
             if self.hypergradient_clip_norm:
                 gradients = self._clipped(gradients)
@@ -267,6 +260,31 @@ class ModelLearning(tf.Module):
         if self.model_loss == "mle":
             return self._loss_and_gradients(lambda: self.mle_loss(batch))
         return self._loss_and_gradients(lambda: self.vep_loss(batch))
+
+    def hypergradient(
+        self, true_loss_fn, inner_loss_fn, inner_variables, inverse=None, **options
+    ):
+        """(L_true, its implicit gradient w.r.t. the model's variables), unclipped.
+
+        Eq. (13) with this object's inverse and options, or with ``inverse``
+        and ``options`` (e.g. 'cg', max_iter=50) where given; neither the
+        clip nor the likelihood term.  Loss and gradients as in
+        `model_gradients`.
+        """
+        if inverse is None:
+            inverse, options = self.inverse, self.inverse_options
+        elif inverse != "identity" and self.num_members is not None:
+            options = {**options, "batch_dims": 1}
+        return self._loss_and_gradients(
+            lambda: implicit.implicit_call(
+                true_loss_fn,
+                inner_variables,
+                self.model_network.trainable_variables,
+                inner_loss_fn=inner_loss_fn,
+                solve=inverse,
+                **options,
+            )
+        )
 
     def _loss_and_gradients(self, loss_fn):
         """(loss_fn(), the gradients of its member sum w.r.t. the model)."""
@@ -305,12 +323,21 @@ class ModelLearning(tf.Module):
         self.model_optimizer.apply_gradients(
             zip(gradients, self.model_network.trainable_variables)
         )
-        obs_error, reward_error = squared_errors(batch, *predictions)
-        obs_dims = batch.next_observations.shape[-1]
         return ModelInfo(
             model_loss=loss,
+            **self.prediction_errors(batch, predictions),
+            model_grad_norm=tree.norm(gradients, 0 if self.num_members is None else 1),
+        )
+
+    def prediction_errors(self, batch, predictions):
+        """{model_next_obs_mse, model_reward_mse, model_reward_bias} of `ModelInfo`.
+
+        ``predictions``: the model's (next observations, rewards) on ``batch``.
+        """
+        obs_error, reward_error = squared_errors(batch, *predictions)
+        obs_dims = batch.next_observations.shape[-1]
+        return dict(
             model_next_obs_mse=masked_mean(obs_error, batch.valid) / obs_dims,
             model_reward_mse=masked_mean(reward_error, batch.valid),
             model_reward_bias=masked_mean(predictions[1] - batch.rewards, batch.valid),
-            model_grad_norm=tree.norm(gradients, 0 if self.num_members is None else 1),
         )

@@ -43,6 +43,7 @@ from tf_agents.utils import common
 from agents import model_learning
 from agents import soft_q_policy
 from omd_tf import networks
+from omd_tf.implicit import tree
 
 UPDATE_ORDERS = ("q_first", "model_first")
 
@@ -500,6 +501,60 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             ),
             policy_entropy=tf.reduce_mean(entropy, axis=-1),
             **model_info._asdict(),
+        )
+
+    def inspect(self, experience, cg_iterations=10):
+        """Where the agent stands on ``experience``, without updating anything.
+
+        For runs whose seeds collapse: whether Q has run away, whether the
+        model has, and how eq. (13)'s identity inverse compares with the
+        inverse Hessian applied by CG.  Any model loss (an MLE agent's Q and
+        model through the same formulas, as a contrast).
+
+        Args:
+          experience: `Trajectory` [B, 2], or [N, B, 2] in a population.
+          cg_iterations: CG iterations of the inverse (ridge as the default
+            `model_learning.DEFAULT_INVERSE_OPTIONS`).
+
+        Returns:
+          {name: float32 scalar, [N] in a population}: ``true_td_loss``
+          L_true(w); ``mean_q`` E[Q̄(s, a)]; ``model_next_obs_mse`` and
+          ``model_reward_bias`` as in `OmdSoftQLossInfo`;
+          ``hypergradient_norm`` and ``cg_hypergradient_norm``, the L2 norms
+          of dL_true/dθ by eq. (13) with the identity and with the CG
+          inverse; ``hypergradient_cosine``, the cosine between the two.
+        """
+        batch, weight = self._as_batch(experience, None)
+        learning = self._model_learning
+        losses = dict(
+            true_loss_fn=lambda: self.true_td_loss(batch, weight),
+            inner_loss_fn=lambda: model_learning.member_sum(
+                self.model_td_loss(batch, weight)
+            ),
+            inner_variables=self.q_variables,
+        )
+        true_loss, identity = learning.hypergradient(**losses, inverse="identity")
+        _, solved = learning.hypergradient(
+            **losses,
+            inverse="cg",
+            **{**model_learning.DEFAULT_INVERSE_OPTIONS, "max_iter": cg_iterations},
+        )
+        batch_dims = 0 if self._num_members is None else 1
+        norms = [tree.norm(g, batch_dims) for g in (identity, solved)]
+        q_values = [net(batch.observations)[0] for net in self._q_networks]
+        q_mean = tf.add_n(q_values) / len(q_values)
+        errors = learning.prediction_errors(batch, learning.predict(batch))
+        return dict(
+            true_td_loss=true_loss,
+            mean_q=tf.reduce_mean(
+                common.index_with_actions(q_mean, batch.actions), axis=-1
+            ),
+            model_next_obs_mse=errors["model_next_obs_mse"],
+            model_reward_bias=errors["model_reward_bias"],
+            hypergradient_norm=norms[0],
+            cg_hypergradient_norm=norms[1],
+            hypergradient_cosine=tree.vdot(identity, solved, batch_dims)
+            / (norms[0] * norms[1]),
         )
 
     def summarize(self, extra, member=None):

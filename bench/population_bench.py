@@ -82,7 +82,7 @@ def train_step_rate(num_seeds, repeats=200):
     """Member train steps/s of `agent.train` alone on a fixed batch."""
     trainer = _trainer(num_seeds)
     trainer.collect_random(_ARGS["init_steps"])
-    batch = trainer._sample()  # pylint: disable=protected-access
+    batch = trainer.sample()
     train = tf.function(trainer.agent.train)
     train(batch)
     start = time.perf_counter()

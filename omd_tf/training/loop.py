@@ -300,7 +300,7 @@ class Trainer:
         def body(i, time_step):
             time_step = self._env_step(self._collect_driver, time_step)
             with tf.name_scope(""):  # The agent's summary tags, not "while/...".
-                loss_info = self._agent.train(self._sample())
+                loss_info = self._agent.train(self.sample())
                 self._summarize_members(loss_info.extra)
             self._check_finite(loss_info)
             with tf.name_scope("Metrics/"):  # Absolute: not under "while/".
@@ -345,7 +345,7 @@ class Trainer:
             self._member_steps.assign_add(1)
         return time_step
 
-    def _sample(self):
+    def sample(self):
         """A train batch: [B, T] of the agent, or [N, B, T] (member k: its own)."""
         # Sampled in the graph, after the add: a tf.data iterator over the
         # same `get_next` costs 5x the sampling itself (~0.2 ms).

@@ -302,6 +302,31 @@ def test_cg_inverse_with_one_iteration_rescales_eq_13(cartpole, experience, make
     _assert_all_close(applied, expected, rtol=1e-3, atol=1e-6)
 
 
+def test_inspect_reports_the_state_that_the_model_step_saw(
+    cartpole, experience, make_agent
+):
+    """After a train step with a frozen model, `inspect` sees what the model step saw.
+
+    Its L_true, next-state error and identity-inverse hypergradient norm are
+    the step's, and CG with one iteration is eq. (13) rescaled (cosine 1).
+    """
+    agent = make_agent(cartpole, "omd", _sgd(0.05), _sgd(0.0))
+    info = agent.train(experience).extra
+    inspected = agent.inspect(experience, cg_iterations=1)
+    for name, expected in [
+        ("true_td_loss", info.model_loss),
+        ("model_next_obs_mse", info.model_next_obs_mse),
+        ("model_reward_bias", info.model_reward_bias),
+        ("hypergradient_norm", info.model_grad_norm),
+    ]:
+        np.testing.assert_allclose(inspected[name], expected, rtol=1e-5, err_msg=name)
+    np.testing.assert_allclose(inspected["hypergradient_cosine"], 1.0, rtol=1e-5)
+    assert inspected["cg_hypergradient_norm"] > 0
+    assert inspected["mean_q"].shape == ()
+    several = agent.inspect(experience, cg_iterations=10)["hypergradient_cosine"]
+    assert -1.0 <= several < 0.9999  # CG beyond one step: another direction.
+
+
 def test_mle_loss_is_next_observation_plus_reward_error(
     cartpole, experience, make_agent
 ):

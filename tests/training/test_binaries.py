@@ -35,6 +35,7 @@ def _foreign_lines(stderr):
         ("train_sac.py", ["--root_dir", "--agent", "--model_hidden_dim", "--actor_lr"]),
         ("inspect_model.py", ["--root_dir", "--agent", "--num_samples"]),
         ("inspect_hypergradient.py", ["--root_dir", "--agent", "--num_batches"]),
+        ("inspect_seeds.py", ["--root_dir", "--num_seeds", "--cg_iterations"]),
         ("demo.py", ["--out_dir", "--num_env_steps"]),
         ("tabular.py", ["--out_dir", "--experiment", "--jit_compile"]),
         ("summarize_runs.py", ["--out_dir", "--last_n"]),

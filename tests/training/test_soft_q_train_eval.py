@@ -238,6 +238,31 @@ def _files(root):
     )
 
 
+def test_inspect_seeds_prints_one_row_per_seed(tmp_path, run_binary):
+    root = str(tmp_path / "run")
+    flags = [f"--{name}={value}" for name, value in TINY.items()]
+    training.train_eval(root, num_env_steps=400, num_seeds=2, seed=3, **TINY)
+    before = _files(root)
+    result = run_binary(
+        "inspect_seeds.py",
+        f"--root_dir={root}",
+        "--num_seeds=2",
+        "--seed=3",
+        "--num_batches=1",
+        *flags,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{root} at 400 env steps")
+    assert lines[1].split(" | ")[:3] == ["seed", "L_true", "mean Q"]
+    rows = [line.split(" | ") for line in lines[2:]]
+    assert [row[0] for row in rows] == ["3", "4"]
+    for row in rows:
+        assert len(row) == 8 and all(np.isfinite(float(x)) for x in row[1:])
+        assert -1.0 <= float(row[-1]) <= 1.0
+    assert _files(root) == before  # Inspecting writes nothing.
+
+
 def test_inspect_model_reports_live_units_of_a_run(tmp_path, run_binary):
     root = str(tmp_path / "run")
     flags = [f"--{name}={value}" for name, value in TINY.items()]
