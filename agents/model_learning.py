@@ -185,13 +185,11 @@ class ModelLearning(tf.Module):
         self.model_optimizer = model_optimizer
         self.model_loss = model_loss
         self.inner_steps = inner_steps
+        self.num_members = num_members
         self.inverse = inverse
         if inverse_options is None and inverse != "identity":
             inverse_options = DEFAULT_INVERSE_OPTIONS
-        self.inverse_options = dict(inverse_options or {})
-        if num_members is not None and inverse != "identity":
-            self.inverse_options["batch_dims"] = 1
-        self.num_members = num_members
+        self.inverse_options = self._solve_options(inverse, inverse_options or {})
         self.value_networks = tuple(value_networks)
         self.likelihood_weight = float(likelihood_weight)
         self.hypergradient_clip_norm = float(hypergradient_clip_norm)
@@ -273,8 +271,8 @@ class ModelLearning(tf.Module):
         """
         if inverse is None:
             inverse, options = self.inverse, self.inverse_options
-        elif inverse != "identity" and self.num_members is not None:
-            options = {**options, "batch_dims": 1}
+        else:
+            options = self._solve_options(inverse, options)
         return self._loss_and_gradients(
             lambda: implicit.implicit_call(
                 true_loss_fn,
@@ -285,6 +283,12 @@ class ModelLearning(tf.Module):
                 **options,
             )
         )
+
+    def _solve_options(self, inverse, options):
+        """``options`` for ``inverse``: in a population, CG per member (batch_dims)."""
+        if self.num_members is not None and inverse != "identity":
+            return {**options, "batch_dims": 1}
+        return dict(options)
 
     def _loss_and_gradients(self, loss_fn):
         """(loss_fn(), the gradients of its member sum w.r.t. the model)."""

@@ -382,7 +382,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
 
         In a population: [N, B, ...] inputs, one loss per member ([N]).
         """
-        q_values = [net(observation)[0] for net in self._q_networks]
+        q_values, q_mean = self._q_values(observation)
         losses = [
             tf.reduce_mean(
                 weight * tf.square(common.index_with_actions(q, action) - target),
@@ -390,7 +390,12 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             )
             for q in q_values
         ]
-        return 0.5 * tf.add_n(losses), tf.add_n(q_values) / len(q_values)
+        return 0.5 * tf.add_n(losses), q_mean
+
+    def _q_values(self, observation):
+        """(Q_j(s, .) [B, A] of each network, Q̄(s, .) [B, A] their mean)."""
+        q_values = [net(observation)[0] for net in self._q_networks]
+        return q_values, tf.add_n(q_values) / len(q_values)
 
     def model_td_loss(self, batch, weight):
         """L(θ, w), eq. (10): the TD loss on model rewards and next observations.
@@ -541,8 +546,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         )
         batch_dims = 0 if self._num_members is None else 1
         norms = [tree.norm(g, batch_dims) for g in (identity, solved)]
-        q_values = [net(batch.observations)[0] for net in self._q_networks]
-        q_mean = tf.add_n(q_values) / len(q_values)
+        _, q_mean = self._q_values(batch.observations)
         errors = learning.prediction_errors(batch, learning.predict(batch))
         return dict(
             true_td_loss=true_loss,
