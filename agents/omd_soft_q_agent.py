@@ -128,6 +128,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         gamma=0.99,
         epsilon=0.1,
         target_update_tau=0.01,
+        td_target_bound=0.0,
         greedy_eval=False,
         jit_compile=True,
         num_members=None,
@@ -191,6 +192,12 @@ class OmdSoftQAgent(tf_agent.TFAgent):
           epsilon: probability in [0, 1] of a uniformly random collect action.
           target_update_tau: Polyak coefficient τ in (0, 1] of the target
             networks, applied after every inner step.
+          td_target_bound: B ≥ 0, beyond the paper: every TD target (of
+            L(θ, w) and of L_true(w)) is clipped to [−B, B], where no
+            return of the env can lie outside (e.g. CartPole: 0 ≤ V ≤
+            (1 + α log 2)/(1 − γ) ≈ 100.7), so that Q's bootstrapped
+            targets cannot run away; a clipped target passes no gradient to
+            the model.  0 (the default) never clips.
           greedy_eval: make `policy` argmax Q̄ instead of sampling
             softmax(Q̄/α).
           jit_compile: XLA-compile the update (the math of a train step).  On
@@ -215,6 +222,10 @@ class OmdSoftQAgent(tf_agent.TFAgent):
             )
         if not 0 <= gamma <= 1:
             raise ValueError(f"`gamma` must be in [0, 1], got {gamma!r}.")
+        if not td_target_bound >= 0:
+            raise ValueError(
+                f"`td_target_bound` must be >= 0, got {td_target_bound!r}."
+            )
         if update_order not in UPDATE_ORDERS:
             raise ValueError(
                 f"`update_order` must be one of {UPDATE_ORDERS}, got {update_order!r}."
@@ -283,6 +294,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         self._alpha = alpha
         self._gamma = gamma
         self._tau = target_update_tau
+        self._td_target_bound = td_target_bound
 
         policy = soft_q_policy.SoftQPolicy(
             time_step_spec, action_spec, self._q_networks, alpha
@@ -369,13 +381,17 @@ class OmdSoftQAgent(tf_agent.TFAgent):
     def td_target(self, reward, next_observation, discount):
         """y = r + γ·discount·V̄(s') [B]; differentiable in r and s'.
 
-        Gradients stop at the target networks' weights only (no optimiser
-        and no tape of this agent touches them), so r_θ and s'_θ keep the
-        model in L(θ, w).
+        Clipped to [−B, B] with ``td_target_bound`` B > 0.  Gradients stop at
+        the target networks' weights only (no optimiser and no tape of this
+        agent touches them), so r_θ and s'_θ keep the model in L(θ, w).
         """
-        return reward + self._gamma * discount * self.soft_target_value(
+        target = reward + self._gamma * discount * self.soft_target_value(
             next_observation
         )
+        if self._td_target_bound:
+            bound = self._td_target_bound
+            target = tf.clip_by_value(target, -bound, bound)
+        return target
 
     def _soft_q_loss(self, observation, action, target, weight):
         """½ Σ_j E[weight (Q_j(s, a) − y)²] and Q̄(s, .) [B, A], the networks' mean.

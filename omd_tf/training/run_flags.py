@@ -40,6 +40,7 @@ ADDED_FLAGS = {
     "rescale_actions": False,
     "model_shared_trunk": False,
     "double_q": True,
+    "td_target_bound": 0.0,
 }
 
 

@@ -34,6 +34,7 @@ def make_agent(
     alpha,
     gamma,
     epsilon,
+    td_target_bound,
     double_q,
     inner_steps,
     inverse,
@@ -92,6 +93,7 @@ def make_agent(
         gamma=gamma,
         epsilon=epsilon,
         target_update_tau=tau,
+        td_target_bound=td_target_bound,
         greedy_eval=greedy_eval,
         jit_compile=jit_compile,
         num_members=num_members,
@@ -109,6 +111,7 @@ def _check(args):
         learning_rates=("q_lr", "model_lr", "alpha"),
     )
     checks.in_interval("epsilon", args["epsilon"], 0, 1)
+    checks.in_interval("td_target_bound", args["td_target_bound"], 0, float("inf"))
     checks.boolean("reset_q_optimizer", args["reset_q_optimizer"])
     checks.boolean("double_q", args["double_q"])
     checks.one_of("initializer", args["initializer"], networks.INITIALIZERS)
@@ -138,6 +141,7 @@ def make_trainer(
     alpha=0.01,
     gamma=0.99,
     epsilon=0.1,
+    td_target_bound=0.0,
     double_q=True,
     inner_steps=1,
     inverse="identity",
@@ -194,6 +198,8 @@ def make_trainer(
       alpha: soft-max temperature.
       gamma: discount.
       epsilon: probability of a random collect action.
+      td_target_bound: B ≥ 0; every TD target is clipped to [−B, B]
+        (beyond the paper; 0 never clips), see `agents.OmdSoftQAgent`.
       double_q: two Q networks and the minimum of their targets (the
         paper's agent); False: one Q network (Figure 7's ablation).
       inner_steps: K, inner Q steps per model step.
@@ -268,6 +274,8 @@ FLAG_HELP = {
     "tau": "Polyak coefficient of the target networks.",
     "alpha": "Soft-max temperature.",
     "epsilon": "Probability of a random collect action.",
+    "td_target_bound": "Clip every TD target to [-B, B], beyond the paper "
+    "(0: never; CartPole's soft values lie in [0, 100.7]).",
     "double_q": "Two Q networks, the TD target from their minimum (off: one Q "
     "network, the paper's Figure 7 ablation).",
     "inner_steps": "K: inner Q steps per model step.",
