@@ -63,13 +63,20 @@ def _assert_all_close(actual, expected, **kwargs):
         np.testing.assert_allclose(a, e, **kwargs)
 
 
-def _td_loss(agent, t, reward, next_observation):
-    """½ Σ_j E[mask (Q_j(s, a) − r − γ d α lse(min_j Q̄_j(s')/α))²] on current weights."""
+def _td_targets(agent, t, reward, next_observation):
+    """y = r + γ d α lse(min_j Q̄_j(s')/α) [B], unclipped."""
     q_min = functools.reduce(
         tf.minimum, [net(next_observation)[0] for net in agent.target_q_networks]
     )
     value = ALPHA * tf.reduce_logsumexp(q_min / ALPHA, axis=-1)
-    target = reward + GAMMA * t.discount * value
+    return reward + GAMMA * t.discount * value
+
+
+def _td_loss(agent, t, reward, next_observation, bound=0.0):
+    """½ Σ_j E[mask (Q_j(s, a) − y)²] on current weights, y clipped to ±bound if > 0."""
+    target = _td_targets(agent, t, reward, next_observation)
+    if bound:
+        target = tf.clip_by_value(target, -bound, bound)
     loss = 0.0
     for net in agent.q_networks:
         q = tf.gather(net(t.observation)[0], t.action, batch_dims=1)
@@ -77,9 +84,9 @@ def _td_loss(agent, t, reward, next_observation):
     return loss
 
 
-def _model_td_loss(agent, t):
+def _model_td_loss(agent, t, bound=0.0):
     next_observation, reward = agent.model_network((t.observation, t.action))[0]
-    return _td_loss(agent, t, reward, next_observation)
+    return _td_loss(agent, t, reward, next_observation, bound)
 
 
 @pytest.mark.parametrize("model_loss", ["omd", "mle", "vep"])
@@ -165,15 +172,18 @@ def test_boundary_transitions_are_masked(cartpole, experience, model_loss, make_
     _assert_all_close(_values(_all_variables(agent)), after, rtol=1e-6)
 
 
-def _inner_step_and_true_gradient(agent, t, initial, q_lr, tau):
-    """Checks the agent's inner step and Polyak update; returns ∂L_true/∂w."""
+def _inner_step_and_true_gradient(agent, t, initial, q_lr, tau, bound=0.0):
+    """Checks the agent's inner step and Polyak update; returns ∂L_true/∂w.
+
+    ``bound`` > 0: the TD targets clipped to ±bound.
+    """
     w0, w_bar0, theta0 = initial
     w1, w_bar1 = _values(agent.q_variables), _values(_target_variables(agent))
     _assign(agent.q_variables, w0)
     _assign(_target_variables(agent), w_bar0)
     _assign(agent.model_network.trainable_variables, theta0)
     with tf.GradientTape() as tape:
-        loss = _model_td_loss(agent, t)
+        loss = _model_td_loss(agent, t, bound)
     grads = tape.gradient(loss, agent.q_variables)
     _assert_all_close(w1, [w - q_lr * g for w, g in zip(w0, grads)], atol=1e-6)
     _assert_all_close(
@@ -182,24 +192,24 @@ def _inner_step_and_true_gradient(agent, t, initial, q_lr, tau):
     _assign(agent.q_variables, w1)
     _assign(_target_variables(agent), w_bar1)
     with tf.GradientTape() as tape:
-        true_loss = _td_loss(agent, t, t.reward, t.next_observation)
+        true_loss = _td_loss(agent, t, t.reward, t.next_observation, bound)
     return true_loss, tape.gradient(true_loss, agent.q_variables)
 
 
-def _mixed_product(agent, t, vector):
-    """vᵀ ∂²L(θ, w)/∂θ∂w with two nested tapes."""
+def _mixed_product(agent, t, vector, bound=0.0):
+    """vᵀ ∂²L(θ, w)/∂θ∂w with two nested tapes (targets clipped to ±bound if > 0)."""
     with tf.GradientTape() as outer:
         with tf.GradientTape() as inner:
-            loss = _model_td_loss(agent, t)
+            loss = _model_td_loss(agent, t, bound)
         grads = inner.gradient(loss, agent.q_variables)
     return outer.gradient(
         grads, agent.model_network.trainable_variables, output_gradients=vector
     )
 
 
-def _run_sgd_agent(make_agent, cartpole, experience, q_lr, tau, **kwargs):
+def _run_sgd_agent(make_agent, cartpole, experience, q_lr, tau, model_lr=1.0, **kwargs):
     agent = make_agent(
-        cartpole, "omd", _sgd(q_lr), _sgd(1.0), target_update_tau=tau, **kwargs
+        cartpole, "omd", _sgd(q_lr), _sgd(model_lr), target_update_tau=tau, **kwargs
     )
     # Targets different from the online networks, so that w̄ matters.
     for variable in _target_variables(agent):
@@ -224,30 +234,64 @@ def _mle_loss_and_gradient(agent, t):
     return loss, tape.gradient(loss, theta)
 
 
+def _clipped_fraction(agent, t, bound):
+    """Fractions of L's and L_true's TD targets beyond ±bound, at the current weights."""
+    next_observation, reward = agent.model_network((t.observation, t.action))[0]
+    return [
+        float(tf.reduce_mean(tf.cast(tf.abs(y) > bound, tf.float32)))
+        for y in (
+            _td_targets(agent, t, reward, next_observation),
+            _td_targets(agent, t, t.reward, t.next_observation),
+        )
+    ]
+
+
 @pytest.mark.parametrize(
-    "likelihood_weight, double_q", [(0.0, True), (0.5, True), (0.0, False)]
+    "likelihood_weight, double_q, bound",
+    [(0.0, True, 0.0), (0.5, True, 0.0), (0.0, False, 0.0), (0.0, True, 0.05)],
 )
 def test_omd_model_gradient_is_eq_13(
-    cartpole, experience, make_agent, likelihood_weight, double_q
+    cartpole, experience, make_agent, likelihood_weight, double_q, bound
 ):
     """With λ > 0 the step adds λ times the MLE gradient (and loss) to eq. 13.
 
     With one Q network (``double_q=False``) L is that network's TD loss alone.
+    With ``td_target_bound`` B > 0 every TD target of L and L_true is clipped
+    to [−B, B]; the batch's rewards are then drawn from N(0, B²), so that
+    both losses have targets on either side of B (checked; at other initial
+    weights the model's r_θ may put all of L's targets beyond B).
     """
+    tf.random.set_seed(0)
+    if bound:
+        experience = experience._replace(
+            reward=tf.random.stateless_normal(
+                experience.reward.shape, seed=[0, 1], stddev=bound
+            )
+        )
     q_lr, tau = 0.05, 0.1
+    # The clipped targets' residuals are of size B, so is the hypergradient:
+    # a larger step keeps it above θ1's float32 round-off.
+    model_lr = 100.0 if bound else 1.0
     agent, initial, info = _run_sgd_agent(
         make_agent,
         cartpole,
         experience,
         q_lr,
         tau,
+        model_lr,
         likelihood_weight=likelihood_weight,
         double_q=double_q,
+        td_target_bound=bound,
     )
     assert len(agent.q_networks) == len(agent.target_q_networks) == (2 if double_q else 1)
     theta1 = _values(agent.model_network.trainable_variables)
     t = _transitions(experience)
-    true_loss, true_grad = _inner_step_and_true_gradient(agent, t, initial, q_lr, tau)
+    true_loss, true_grad = _inner_step_and_true_gradient(
+        agent, t, initial, q_lr, tau, bound
+    )
+    if bound:  # At θ0, w1 and w̄1: the weights of eq. 13.
+        for fraction in _clipped_fraction(agent, t, bound):
+            assert 0.1 < fraction < 0.9
     mle_loss, mle_grad = _mle_loss_and_gradient(agent, t)
     assert max(float(tf.reduce_max(tf.abs(m))) for m in mle_grad) > 1e-3
     np.testing.assert_allclose(
@@ -255,17 +299,19 @@ def test_omd_model_gradient_is_eq_13(
     )
     hypergradient = [
         likelihood_weight * m - h
-        for m, h in zip(mle_grad, _mixed_product(agent, t, true_grad))
+        for m, h in zip(mle_grad, _mixed_product(agent, t, true_grad, bound))
     ]
-    # Plain SGD with learning rate 1: θ1 = θ0 − dL_true/dθ.
-    applied = [t0 - t1 for t0, t1 in zip(initial[2], theta1)]
-    _assert_all_close(applied, hypergradient, rtol=1e-4, atol=1e-6)
+    # Plain SGD: θ1 = θ0 − model_lr · dL_true/dθ.
+    applied = [(t0 - t1) / model_lr for t0, t1 in zip(initial[2], theta1)]
+    # atol: float32 round-off of θ0 − θ1 (|θ| ≲ 1), in gradient units.
+    atol = 1e-6 / model_lr
+    _assert_all_close(applied, hypergradient, rtol=1e-4, atol=atol)
     norms = {
         v.name: np.abs(g).max()
         for v, g in zip(agent.model_network.trainable_variables, applied)
     }
-    assert norms["dynamics_output/kernel:0"] > 1e-5
-    assert norms["reward_output/kernel:0"] > 1e-5
+    assert norms["dynamics_output/kernel:0"] > 10 * atol
+    assert norms["reward_output/kernel:0"] > 10 * atol
 
 
 def test_cg_inverse_with_one_iteration_rescales_eq_13(cartpole, experience, make_agent):
@@ -440,6 +486,8 @@ def test_bad_arguments_are_named(cartpole, make_agent):
         make_agent(cartpole, alpha=0.0)
     with pytest.raises(ValueError, match="`gamma`"):
         make_agent(cartpole, gamma=1.5)
+    with pytest.raises(ValueError, match="`td_target_bound`"):
+        make_agent(cartpole, td_target_bound=-1.0)
     with pytest.raises(ValueError, match="`update_order`"):
         make_agent(cartpole, "mle", update_order="q_last")
     with pytest.raises(ValueError, match="`update_order`"):
