@@ -160,6 +160,40 @@ def test_model_gradient_equals_independent_eq13(
     assert max(float(tf.reduce_max(tf.abs(g - o))) for g, o in zip(grads, other)) > 1e-5
 
 
+@pytest.mark.parametrize("through_actor", [False, True])
+def test_actor_weights_reach_the_model_gradient_only_through_the_actor_path(
+    pendulum, experience, through_actor
+):
+    """The actor's first kernel perturbed within the null space of s'_θ and s'.
+
+    On a one-transition batch, Δ with s'_θ·Δ = s'·Δ = 0 leaves every action
+    and log-probability the actor gives at the model's and the real next
+    observation as it was, and changes only its Jacobian there.  With the
+    next action sampled at stop_gradient(s'_θ) the model gradient is then
+    the same to float32 round-off; through the actor it changes.
+    """
+    agent = make_sac_agent(pendulum, model_grad_through_actor=through_actor)
+    batch = _batch(agent, tf.nest.map_structure(lambda t: t[:1], experience))
+    seed = tf.constant([3, 4], tf.int32)
+    (next_obs, _), _ = agent.model_network((batch.observations, batch.actions))
+    points = tf.concat([next_obs, batch.next_observations], 0).numpy()  # [2, 4]
+    null_projector = np.eye(4) - np.linalg.pinv(points) @ points
+    kernel = agent._actor_network.trainable_variables[0]
+    assert kernel.shape == (4, 16)
+    delta = null_projector @ np.random.default_rng(0).normal(size=(4, 16))
+    np.testing.assert_allclose(points @ delta, 0.0, atol=1e-6)
+    _, before = agent.model_gradients(batch, seed)
+    assert max(float(tf.reduce_max(tf.abs(g))) for g in before) > 1e-4
+    kernel.assign_add(tf.constant(delta, tf.float32))
+    _, after = agent.model_gradients(batch, seed)
+    change = max(float(tf.reduce_max(tf.abs(a - b))) for a, b in zip(after, before))
+    scale = max(float(tf.reduce_max(tf.abs(b))) for b in before)
+    if through_actor:
+        assert change > 1e-2 * scale
+    else:
+        assert change < 1e-4 * scale
+
+
 @pytest.mark.parametrize("clip_norm", [0.0, 1e-3, 1e9])
 def test_likelihood_weight_adds_the_mle_gradient_to_the_clipped_omd_one(
     pendulum, experience, clip_norm
