@@ -543,7 +543,8 @@ class OmdSoftQAgent(tf_agent.TFAgent):
           ``model_reward_bias`` as in `OmdSoftQLossInfo`;
           ``hypergradient_norm`` and ``cg_hypergradient_norm``, the L2 norms
           of dL_true/dθ by eq. (13) with the identity and with the CG
-          inverse; ``hypergradient_cosine``, the cosine between the two.
+          inverse; ``hypergradient_cosine``, the cosine between the two
+          (NaN where a norm is 0: a model that gets no gradient).
         """
         batch, weight = self._as_batch(experience, None)
         learning = self._model_learning
