@@ -193,11 +193,11 @@ class OmdSoftQAgent(tf_agent.TFAgent):
           target_update_tau: Polyak coefficient τ in (0, 1] of the target
             networks, applied after every inner step.
           td_target_bound: B ≥ 0, beyond the paper: every TD target (of
-            L(θ, w) and of L_true(w)) is clipped to [−B, B], where no
-            return of the env can lie outside (e.g. CartPole: 0 ≤ V ≤
-            (1 + α log 2)/(1 − γ) ≈ 100.7), so that Q's bootstrapped
-            targets cannot run away; a clipped target passes no gradient to
-            the model.  0 (the default) never clips.
+            L(θ, w) and of L_true(w)) is clipped to [−B, B], with B chosen
+            so that every soft value the env allows lies inside (CartPole:
+            0 ≤ V ≤ (1 + α log 2)/(1 − γ) ≈ 100.7), so that Q's
+            bootstrapped targets cannot run away; a clipped target passes
+            no gradient to the model.  0 (the default) never clips.
           greedy_eval: make `policy` argmax Q̄ instead of sampling
             softmax(Q̄/α).
           jit_compile: XLA-compile the update (the math of a train step).  On
