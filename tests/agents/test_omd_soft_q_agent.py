@@ -84,6 +84,12 @@ def _td_loss(agent, t, reward, next_observation, bound=0.0):
     return loss
 
 
+def _model_td_targets(agent, t):
+    """L's TD targets [B] on the model's r_θ and s'_θ, unclipped."""
+    next_observation, reward = agent.model_network((t.observation, t.action))[0]
+    return _td_targets(agent, t, reward, next_observation)
+
+
 def _model_td_loss(agent, t, bound=0.0):
     next_observation, reward = agent.model_network((t.observation, t.action))[0]
     return _td_loss(agent, t, reward, next_observation, bound)
@@ -239,9 +245,7 @@ def _mle_loss_and_gradient(agent, t):
 
 def _centre_model_targets_on(bound, experience, agent):
     """Shifts the model's reward bias: the median of L's TD targets becomes ``bound``."""
-    t = _transitions(experience)
-    next_observation, reward = agent.model_network((t.observation, t.action))[0]
-    median = np.median(_td_targets(agent, t, reward, next_observation))
+    median = np.median(_model_td_targets(agent, _transitions(experience)))
     (bias,) = [
         v for v in agent.model_network.trainable_variables
         if v.name == "reward_output/bias:0"
@@ -251,11 +255,10 @@ def _centre_model_targets_on(bound, experience, agent):
 
 def _clipped_fraction(agent, t, bound):
     """Fractions of L's and L_true's TD targets beyond ±bound, at the current weights."""
-    next_observation, reward = agent.model_network((t.observation, t.action))[0]
     return [
         float(tf.reduce_mean(tf.cast(tf.abs(y) > bound, tf.float32)))
         for y in (
-            _td_targets(agent, t, reward, next_observation),
+            _model_td_targets(agent, t),
             _td_targets(agent, t, t.reward, t.next_observation),
         )
     ]
