@@ -323,7 +323,10 @@ class ModelLearning(tf.Module):
         so set, plus the likelihood term's if any).  Every field is a scalar
         for one agent and member k's own value at [k] ([N]) in a population.
         """
-        tf.debugging.check_numerics(loss, "model loss is inf or nan")
+        # A population's members are checked one by one by the training
+        # loop, which lets the others go on (omd_tf.training.member_failures).
+        if self.num_members is None:
+            tf.debugging.check_numerics(loss, "model loss is inf or nan")
         self.model_optimizer.apply_gradients(
             zip(gradients, self.model_network.trainable_variables)
         )

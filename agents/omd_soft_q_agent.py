@@ -287,8 +287,10 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         self._model_optimizer = model_optimizer
         self._q_optimizer = q_optimizer
         self._reset_q_optimizer = reset_q_optimizer
-        if reset_q_optimizer:
-            q_optimizer.build(self.q_variables)
+        # Built now, not at the first step, so that their moments exist from
+        # the start (for `reset_q_optimizer` and `member_variables`).
+        q_optimizer.build(self.q_variables)
+        model_optimizer.build(model_network.trainable_variables)
         self._update_order = update_order
         self._num_members = num_members
         self._alpha = alpha
@@ -344,6 +346,31 @@ class OmdSoftQAgent(tf_agent.TFAgent):
     def num_members(self):
         """N of a population, None for one agent."""
         return self._num_members
+
+    @property
+    def member_variables(self):
+        """A population's variables whose row k is member k's own state.
+
+        Those of every network (targets and VEP's value networks included)
+        and the optimisers' moments (built with the agent): all of a
+        member's state but the optimisers' step counters and the train step
+        counter, which are shared scalars.  Empty for one agent.
+        """
+        if self._num_members is None:
+            return []
+        nets = (
+            self._q_networks
+            + self._target_q_networks
+            + (self._model_network,)
+            + self._value_networks
+        )
+        slots = [
+            v
+            for optimizer in (self._q_optimizer, self._model_optimizer)
+            for v in optimizer.variables
+            if v.shape.rank
+        ]
+        return [v for net in nets for v in net.variables] + slots
 
     @property
     def batches_per_train(self):

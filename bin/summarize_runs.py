@@ -10,6 +10,8 @@ each as mean ± standard error over seeds; where runs
 recorded model_alive.json, which of each seed's model MLPs were alive at
 initialisation) and writes it to --out_dir as summary.md and summary.csv,
 with eval_returns.png (mean curve ± one standard error per configuration).
+A population member that diverged (its folder's diverged.json) is left out,
+with a line saying so.
 """
 
 import csv
@@ -24,6 +26,7 @@ from absl import flags
 from omd_tf import atomic_file
 from omd_tf.training import cli
 from omd_tf.training import curves
+from omd_tf.training import member_failures
 from omd_tf.training import model_health
 
 flags.DEFINE_string("out_dir", None, "Where summary.md/.csv and the PNG go.")
@@ -81,6 +84,16 @@ def main(argv):
     if not run_dirs:
         raise app.UsageError("Give one or more run directories (--root_dir of runs).")
     cli.require_positive("last_n")
+    for run_dir in run_dirs:
+        record = member_failures.diverged(run_dir)
+        if record is not None:
+            print(
+                f"left out: {run_dir} (seed {record['seed']} diverged at env step "
+                f"{record['env_step']})"
+            )
+    run_dirs = member_failures.finished(run_dirs)
+    if not run_dirs:
+        raise app.UsageError("Every run given has diverged: nothing to summarize.")
     dirs_by_config = curves.group_by_config(run_dirs)
     try:
         groups = {

@@ -2,11 +2,13 @@
 
 A row is a grid point's final eval return, mean ± standard error over its
 seeds (`curves.summarize`); with the Q-lr × τ selection, of the pair with
-the largest mean final return at that point.  q_lr and tau are those the
-trial ran with (its flags.json).  A figure with ``model_error`` (Figure 5)
-also has each row's final next-state MSE of the models, mean ± standard
-error over seeds of each seed's last recorded value, and a second PNG of
-that MSE over training.
+the largest mean final return at that point.  Seeds that diverged
+(`member_failures`) are left out of the row and named in its
+``diverged_seeds`` (space-separated; ``num_seeds`` counts the others).
+q_lr and tau are those the trial ran with (its flags.json).  A figure
+with ``model_error`` (Figure 5) also has each row's final next-state MSE of
+the models, mean ± standard error over seeds of each seed's last recorded
+value, and a second PNG of that MSE over training.
 """
 
 import csv
@@ -19,12 +21,20 @@ from matplotlib.figure import Figure
 from omd_tf import atomic_file
 from omd_tf.sweeps import figures
 from omd_tf.training import curves
+from omd_tf.training import member_failures
 from omd_tf.training import population
 from omd_tf.training import run_flags
 from omd_tf.training import summaries
 
 SELECTED = tuple(figures.Q_LR_TAU)
-FIELDS = ("num_seeds", "env_steps", "final_mean", "final_se", "trial")
+FIELDS = (
+    "num_seeds",
+    "env_steps",
+    "final_mean",
+    "final_se",
+    "diverged_seeds",
+    "trial",
+)
 MODEL_ERROR_TAG = "Diagnostics/model_next_obs_mse"
 MODEL_ERROR_FIELDS = ("final_model_mse_mean", "final_model_mse_se")
 
@@ -69,7 +79,13 @@ def rows(trial_dirs, seed, num_seeds, model_error=False):
     """
     best = {}
     for root_dir, point in trial_dirs.items():
-        member_dirs = population.member_dirs(root_dir, seed, num_seeds)
+        all_members = population.member_dirs(root_dir, seed, num_seeds)
+        member_dirs = member_failures.finished(all_members)
+        diverged = [
+            str(seed + k)
+            for k, run_dir in enumerate(all_members)
+            if run_dir not in member_dirs
+        ]
         members = Members([curves.read(d) for d in member_dirs])
         name = os.path.basename(root_dir)
         summary = curves.summarize(name, members.curves)
@@ -82,6 +98,7 @@ def rows(trial_dirs, seed, num_seeds, model_error=False):
             "env_steps": summary.max_env_steps,
             "final_mean": summary.final_mean,
             "final_se": summary.final_se,
+            "diverged_seeds": " ".join(diverged),
             "trial": name,
         }
         if model_error:

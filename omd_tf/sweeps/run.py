@@ -2,10 +2,12 @@
 
 Each trial trains one grid point's population of seeds with
 `soft_q.train_eval` in ``out_dir/trials/<name>`` and, when it is done, writes
-``trial_done.json`` there.  A trial is finished when that file exists and
-records the same training arguments; a re-run launches only the others, and
-a trial stopped half-way resumes from its checkpoint (the trainer resumes
-when its root_dir holds one).  This marker, rather than `Tuner.restore`,
+``trial_done.json`` there (with the final returns of the seeds that did not
+diverge and {seed: env step} of those that did, `member_failures`).  A
+trial is finished when that file exists and records the same training
+arguments; a re-run launches only the others, and a trial stopped half-way
+resumes from its checkpoint (the trainer resumes when its root_dir holds
+one).  This marker, rather than `Tuner.restore`,
 decides what runs: it survives kill -9 of the driver at any moment (Tune's
 experiment state may be mid-write then), it does not depend on the Tune
 experiment that ran the trial, and a changed flag is seen per trial.
@@ -26,6 +28,7 @@ from omd_tf import atomic_file
 from omd_tf.sweeps import figures
 from omd_tf.training import checks
 from omd_tf.training import curves
+from omd_tf.training import member_failures
 from omd_tf.training import population
 from omd_tf.training import soft_q
 
@@ -72,15 +75,24 @@ def _train(tune_config):
     member_dirs = population.member_dirs(
         config["root_dir"], kwargs["seed"], kwargs["num_seeds"]
     )
-    finals = [curve[max(curve)] for curve in map(curves.read, member_dirs)]
+    finished = member_failures.finished(member_dirs)
+    finals = [curve[max(curve)] for curve in map(curves.read, finished)]
+    diverged = [member_failures.diverged(d) for d in member_dirs if d not in finished]
     result = {
         "kwargs": kwargs,
         "final_returns": finals,
+        "diverged": {str(d["seed"]): d["env_step"] for d in diverged},
         "wall_s": time.monotonic() - start,
     }
     with atomic_file.writing(os.path.join(config["root_dir"], DONE)) as f:
         json.dump(result, f, indent=1)
-    tune.report({"final_returns": finals, "wall_s": result["wall_s"]})
+    tune.report(
+        {
+            "final_returns": finals,
+            "diverged_seeds": [d["seed"] for d in diverged],
+            "wall_s": result["wall_s"],
+        }
+    )
 
 
 def _trial_name(trial):
@@ -113,9 +125,15 @@ class _Progress(tune.Callback):
         elapsed = time.monotonic() - self._start
         eta = elapsed / self._finished_here * (self._total - self._done)
         result = trial.last_result
+        diverged = result["diverged_seeds"]
+        left_out = (
+            f" (seeds {', '.join(map(str, diverged))} diverged, left out)"
+            if diverged
+            else ""
+        )
         self._print(
             f"[{self._done}/{self._total}] {_trial_name(trial)}: final return "
-            f"{curves.mean_and_se_text(result['final_returns'])} in "
+            f"{curves.mean_and_se_text(result['final_returns'])}{left_out} in "
             f"{_duration(result['wall_s'])}; "
             f"{100 * self._done // self._total}% done, ETA {_duration(eta)}"
         )

@@ -5,6 +5,8 @@ environments  train env + batched eval env, checked before any output
 evaluation    eval episodes -> CSV + TensorBoard
 progress      progress line (env steps, eval return, steps/s, ETA)
 loop          `Trainer`: the agent-agnostic loop with checkpoints and export
+population    a population's member folders and its mean ± se over members
+member_failures  a population's diverged members: frozen, marked, left out
 soft_q        `train_eval` / `make_trainer` for the soft-Q agents (OMD, MLE, VEP)
 protocol      soft_q's presets: this project's choices or the reference code's
 model_health  whether a run's model MLPs are alive at its start and end

@@ -94,8 +94,12 @@ class Evaluator:
         )
         return returns, lengths
 
-    def __call__(self, env_steps):
-        """Evaluates now; returns each member's average return (list of floats)."""
+    def __call__(self, env_steps, members=None):
+        """Evaluates now; returns each member's average return (list of floats).
+
+        Records (CSV, TensorBoard) only those of ``members`` (indices; None:
+        all), e.g. not those of a population's diverged members.
+        """
         if self._seed is not None:
             for i, env in enumerate(self._gymnasium_envs):
                 member, j = divmod(i, self._envs_per_member)
@@ -117,10 +121,14 @@ class Evaluator:
             ]
         average_returns = tf.reduce_mean(returns, axis=1).numpy().tolist()
         average_lengths = tf.reduce_mean(lengths, axis=1).numpy().tolist()
-        for run_dir, writer, average_return, average_length in zip(
-            self._run_dirs, self._writers, average_returns, average_lengths
-        ):
-            _record(run_dir, writer, env_steps, average_return, average_length)
+        for member in range(len(self._run_dirs)) if members is None else members:
+            _record(
+                self._run_dirs[member],
+                self._writers[member],
+                env_steps,
+                average_returns[member],
+                average_lengths[member],
+            )
         return average_returns
 
     def drop_rows_after(self, env_steps):

@@ -21,6 +21,7 @@ from omd_tf.training import checks
 from omd_tf.training import curves
 from omd_tf.training import environments
 from omd_tf.training import evaluation
+from omd_tf.training import member_failures
 from omd_tf.training import member_replay
 from omd_tf.training import population
 from omd_tf.training import progress
@@ -88,7 +89,10 @@ class Trainer:
     same way without that guarantee.
 
     A loss that turns inf or NaN stops the run with `NonFiniteLoss` before
-    anything after it is saved.
+    anything after it is saved; in a population, only when it has happened
+    to every member (`member_failures`: a diverged member is frozen, left
+    out of evaluations, export and the population's mean, and its folder
+    says so).
 
     Layout of ``root_dir``: ``flags.json`` (``flags``), ``checkpoints/``,
     ``train/`` and ``eval/`` (TensorBoard), ``eval_returns.csv`` and
@@ -211,16 +215,30 @@ class Trainer:
             )
             for name, spec in train_env.time_step_spec()._asdict().items()
         }
-        # Index into the flattened LossInfo of the first non-finite loss, or -1.
+        # Index into the flattened LossInfo of the first non-finite loss, or -1;
+        # a population's: 0 once every member has diverged.
         self._nonfinite = tf.Variable(-1, trainable=False)
         self._loss_names = []
+        self._failures = (
+            None
+            if self._num_members is None
+            else member_failures.MemberFailures(agent)
+        )
         self._checkpoints = checkpoints.RunCheckpoints(
             os.path.join(root_dir, CHECKPOINT_DIR),
             agent=agent,
             replay_buffer=self.replay_buffer,
             train_metrics=self._train_metrics,
             last_time_step=self._last_time_step,
-            **({} if self._num_members is None else {"member_steps": self._member_steps}),
+            **(
+                {}
+                if self._num_members is None
+                else {
+                    "member_steps": self._member_steps,
+                    "member_failed_at": self._failures.failed_at,
+                    "member_failed_loss": self._failures.failed_loss,
+                }
+            ),
         )
         self._evaluate = evaluation.Evaluator(
             eval_env, self._eval_policy, num_eval_episodes, self.run_dirs, seed=seed
@@ -243,6 +261,16 @@ class Trainer:
     def num_members(self):
         """N of a population agent, None for one agent."""
         return self._num_members
+
+    @property
+    def live_members(self):
+        """Indices of the members that have not diverged ([0] for one agent)."""
+        return [0] if self._failures is None else self._failures.live()
+
+    @property
+    def live_run_dirs(self):
+        """`run_dirs` of the `live_members`."""
+        return [self.run_dirs[k] for k in self.live_members]
 
     @property
     def env_steps(self):
@@ -273,10 +301,45 @@ class Trainer:
             if "inf or nan" not in err.message.lower():
                 raise
             self._raise_nonfinite(_checked_loss_name(err.message))
+        if self._failures is not None:
+            self._report_divergences()
         bad = int(self._nonfinite.numpy())
         if bad >= 0:
             self._raise_nonfinite(f"loss {self._loss_names[bad]!r}")
+        for name, value in time_step._asdict().items():
+            # TensorFlow's graph optimiser has been seen to return empty
+            # tensors from this loop (a NaN known at compile time): fail here
+            # rather than save them.
+            expected = self._last_time_step[name]
+            if value.dtype != expected.dtype or value.shape != expected.shape:
+                raise RuntimeError(
+                    f"The compiled collect/train loop returned a malformed "
+                    f"time step ({name}: {value.dtype.name} {value.shape}, expected "
+                    f"{expected.dtype.name} {expected.shape}); nothing was saved."
+                )
         return time_step
+
+    def _report_divergences(self):
+        """Marks and logs the members that diverged since the last call.
+
+        Raises:
+          NonFiniteLoss: every member has diverged.
+        """
+        for member in self._failures.write_markers(self.run_dirs, self._seed):
+            _LOG.warning(
+                "member %d (seed %d) diverged at env step %d: its loss %r is inf or NaN. "
+                "It is frozen at its weights of the last checkpoint and left out "
+                "of evaluations, export and the population's mean; %d of %d "
+                "members go on.",
+                member,
+                self._seed + member,
+                int(self._failures.failed_at[member]),
+                self._failures.loss_name(member),
+                len(self.live_members),
+                self._num_members,
+            )
+        if not self.live_members:
+            self._raise_nonfinite("loss of every member")
 
     def _restart_random_streams(self, step):
         """From env step ``step`` on, every random stream derives from (seed, step).
@@ -302,7 +365,13 @@ class Trainer:
             with tf.name_scope(""):  # The agent's summary tags, not "while/...".
                 loss_info = self._agent.train(self.sample())
                 self._summarize_members(loss_info.extra)
-            self._check_finite(loss_info)
+            if self._failures is None:
+                self._check_finite(loss_info)
+            else:
+                every_member_diverged = self._failures.check(
+                    loss_info.extra, self._member_steps
+                )
+                self._nonfinite.assign(tf.where(every_member_diverged, 0, -1))
             with tf.name_scope("Metrics/"):  # Absolute: not under "while/".
                 tf.summary.scalar(
                     "TrainAverageReturn",
@@ -426,6 +495,8 @@ class Trainer:
                 f"Stopped: {err}. The checkpoints before it are kept; free or "
                 "fix the disk and re-run the same command to resume."
             ) from err
+        if self._failures is not None:
+            self._failures.take_snapshot()
         for run_dir in self.run_dirs:
             if os.path.exists(os.path.join(run_dir, curves.EVAL_CSV)):
                 curves.plot(
@@ -434,36 +505,37 @@ class Trainer:
                     os.path.basename(os.path.normpath(run_dir)),
                 )
         if self._num_members is not None:
-            population.write_summary(self._root_dir, self.run_dirs)
+            population.write_summary(self._root_dir, self.live_run_dirs)
 
     def final_return(self):
         """The eval return recorded at the end of a complete run, else None.
 
         A run is complete when its checkpoint is at ``num_env_steps`` or
         later, its eval CSV has a row at that step and its policy has been
-        exported (a population's: every member's; its return is the mean
-        over members).
+        exported (a population's: every live member's; its return is the
+        mean over them).
         """
         step = self.env_steps
         if step < self._num_env_steps or not all(
             tf.saved_model.contains_saved_model(os.path.join(run_dir, POLICY_DIR))
-            for run_dir in self.run_dirs
+            for run_dir in self.live_run_dirs
         ):
             return None
         return self._recorded_returns().get(step)
 
     def _recorded_returns(self):
-        """{env step: mean eval return (over members)} of the evaluations so far."""
+        """{env step: mean eval return (over live members)} of the evaluations so far."""
         try:
-            member_curves = [curves.read(run_dir) for run_dir in self.run_dirs]
+            member_curves = [curves.read(run_dir) for run_dir in self.live_run_dirs]
         except FileNotFoundError:
             return {}
         steps, mean, _ = curves.mean_curve(member_curves)
         return dict(zip(steps, mean.tolist()))
 
     def _export(self):
-        """Exports each member's eval policy to its ``policy/`` (whole or not at all)."""
-        for member, run_dir in enumerate(self.run_dirs):
+        """Exports each live member's eval policy to its ``policy/`` (whole or not at all)."""
+        for member in self.live_members:
+            run_dir = self.run_dirs[member]
             path = os.path.join(run_dir, POLICY_DIR)
             partial = path + ".partial"
             shutil.rmtree(partial, ignore_errors=True)
@@ -503,7 +575,9 @@ class Trainer:
             time_step = ts.TimeStep(
                 **{name: v.value() for name, v in self._last_time_step.items()}
             )
-        if self._num_members is not None:
+        if self._failures is not None:
+            self._failures.take_snapshot()
+            self._failures.write_markers(self.run_dirs, self._seed)
             self._member_train_writers = [
                 tf.summary.create_file_writer(os.path.join(run_dir, "train"))
                 for run_dir in self.run_dirs
@@ -550,7 +624,9 @@ class Trainer:
 
     def _evaluate_and_report(self, step, report):
         """Evaluates, logs the progress line; (mean eval return, ``step``)."""
-        returns = self._evaluate(step)
+        live = self.live_members
+        returns = self._evaluate(step, live)
+        returns = [returns[k] for k in live]
         _LOG.info("%s", report.line(step, returns))
         return float(sum(returns) / len(returns)), step
 

@@ -85,7 +85,8 @@ def record(root_dir, entry, alive, env_steps):
 class AliveRecorder:
     """`loop.Trainer` callback: 'init' at a start from 0 env steps, 'final' at the end.
 
-    Writes to each of the trainer's ``run_dirs`` (a population's members).
+    Writes to the folder of each of the trainer's live members (a
+    diverged member is frozen: its model is not the one it trained).
     """
 
     def on_train_begin(self, trainer):
@@ -97,6 +98,7 @@ class AliveRecorder:
 
     def _record(self, entry, trainer):
         alive = alive_per_member(trainer.agent.model_network, trainer.num_members)
-        for run_dir, flags in zip(trainer.run_dirs, alive):
+        for member in trainer.live_members:
+            run_dir, flags = trainer.run_dirs[member], alive[member]
             tf.io.gfile.makedirs(run_dir)
             record(run_dir, entry, flags, trainer.env_steps)

@@ -7,7 +7,8 @@ folder, named as separate runs of one configuration would be
 the population's root_dir gets
 
   population_returns.csv: env_steps, mean_return, se_return, num_members
-    (mean and standard error over members of their mean eval returns),
+    (mean and standard error over members of their mean eval returns; a
+    member that diverged is left out, `member_failures`),
   population_returns.png: the mean curve ± one standard error.
 """
 

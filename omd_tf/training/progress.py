@@ -32,8 +32,9 @@ class Progress:
 
         ``eval_returns``: each member's mean eval return (one for one
         agent); a population's line reads e.g. 'eval return 187.3 ± 12.0
-        (10 seeds) | 4120 steps/s (all seeds)'.  Steps/s counts wall time
-        since the previous line, evaluation included.
+        (10 seeds) | 4120 steps/s (all seeds)', or '(9 of 10 seeds)' when
+        one member's returns are left out (it diverged).  Steps/s counts
+        wall time since the previous line, evaluation included.
         """
         now = time.monotonic()
         elapsed = now - self._last_time
@@ -42,7 +43,9 @@ class Progress:
         eta = _duration((self._total_steps - step) / rate) if rate > 0 else "?"
         returns, total = curves.mean_and_se_text(eval_returns), ""
         if self._num_members > 1:
-            returns += f" ({self._num_members} seeds)"
+            counted = len(eval_returns)
+            of_all = "" if counted == self._num_members else f" of {self._num_members}"
+            returns += f" ({counted}{of_all} seeds)"
             total = " (all seeds)"
         return (
             f"env steps {step}/{self._total_steps} | eval return {returns} | "

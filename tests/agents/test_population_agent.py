@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from omd_tf import networks
+from omd_tf.training import member_failures
 
 NUM_MEMBERS = 3
 BATCH = 32
@@ -191,3 +192,71 @@ def test_population_loss_info_holds_each_members_own_values(
             err_msg=field,
         )
     np.testing.assert_allclose(info.loss, np.mean([i.loss for i in infos]), rtol=1e-5)
+
+
+def _state(agent):
+    return [v.numpy() for v in agent.member_variables]
+
+
+@pytest.mark.parametrize("model_loss", ["omd", "mle"])
+def test_a_nan_member_goes_back_to_its_snapshot_and_spares_the_others(
+    cartpole, replay_buffer, make_agent, model_loss, nan_rewards
+):
+    """Member 1 gets NaN rewards on the third step: its rows go back to the
+    snapshot (after step 1) exactly; members 0 and 2 end as when member 1's
+    batch is finite, to round-off (1e-6, as test_members_are_independent)."""
+    batches = _batches(replay_buffer, 3, seed=2)
+    results = []
+    for poison in (False, True):
+        tf.keras.utils.set_random_seed(3)
+        agent = make_agent(
+            cartpole,
+            model_loss,
+            q_optimizer=tf.keras.optimizers.Adam(1e-3, epsilon=1e-4),
+            model_optimizer=tf.keras.optimizers.Adam(1e-3, epsilon=1e-4),
+            num_members=NUM_MEMBERS,
+        )
+        failures = member_failures.MemberFailures(agent)
+        check = tf.function(failures.check)
+        agent.train(batches[0])
+        failures.take_snapshot()
+        snapshot = _state(agent)
+        for step, batch in enumerate(batches[1:], start=2):
+            if poison and step == 3:
+                batch = nan_rewards(batch, [1])
+            all_diverged = check(agent.train(batch).extra, tf.constant(step, tf.int64))
+        assert not all_diverged
+        results.append(_state(agent))
+        if poison:
+            assert failures.failed_at.numpy().tolist() == [-1, 3, -1]
+            assert failures.live() == [0, 2]
+            assert failures.loss_name(1) == "model_loss"  # L_true / MLE: real rewards.
+            for got, want in zip(results[-1], snapshot):
+                np.testing.assert_array_equal(got[1], want[1])
+        else:
+            assert failures.live() == [0, 1, 2]
+    member_1_moved = 0.0
+    for clean, poisoned in zip(*results):
+        np.testing.assert_allclose(poisoned[[0, 2]], clean[[0, 2]], rtol=0, atol=1e-6)
+        member_1_moved = max(member_1_moved, np.abs(clean[1] - poisoned[1]).max())
+    assert member_1_moved > 1e-4  # Frozen member 1 missed a real step.
+
+
+def test_member_variables_hold_every_per_member_variable(
+    cartpole, replay_buffer, make_agent
+):
+    agent = make_agent(cartpole, "vep", num_members=NUM_MEMBERS)
+    member = {v.ref() for v in agent.member_variables}  # Before any step.
+    agent.train(
+        tf.nest.map_structure(
+            lambda t: tf.stack([t] * NUM_MEMBERS),
+            replay_buffer.get_next(sample_batch_size=8, num_steps=2)[0],
+        )
+    )
+    every = (
+        list(agent.variables)
+        + agent._q_optimizer.variables  # pylint: disable=protected-access
+        + agent._model_optimizer.variables  # pylint: disable=protected-access
+    )
+    assert {v.ref() for v in every if v.shape.rank} == member
+    assert all(v.shape[0] == NUM_MEMBERS for v in agent.member_variables)

@@ -38,9 +38,11 @@ def test_rows_keep_the_best_q_lr_tau_of_each_point(tmp_path):
     figure_rows = results.rows(trials, seed=0, num_seeds=2)
     assert [row for row, _ in figure_rows] == [
         dict(agent="omd", model_hidden_dim=1, q_lr=3e-3, tau=0.01, num_seeds=2,
-             env_steps=2000, final_mean=400.0, final_se=100.0, trial="omd_h1_hi"),
+             env_steps=2000, final_mean=400.0, final_se=100.0, diverged_seeds="",
+             trial="omd_h1_hi"),
         dict(agent="omd", model_hidden_dim=2, q_lr=3e-4, tau=0.01, num_seeds=2,
-             env_steps=2000, final_mean=60.0, final_se=10.0, trial="omd_h2_lo"),
+             env_steps=2000, final_mean=60.0, final_se=10.0, diverged_seeds="",
+             trial="omd_h2_lo"),
     ]
     path = str(tmp_path / "figure.csv")
     results.write_csv(path, figure_rows)

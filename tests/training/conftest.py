@@ -114,12 +114,12 @@ def run_until_interrupted(monkeypatch):
     evaluate = evaluation.Evaluator.__call__
 
     def run(trainer, step, on_eval=None):
-        def evaluate_then_interrupt(evaluator, at):
+        def evaluate_then_interrupt(evaluator, at, *args):
             if at == step:
                 raise KeyboardInterrupt
             if on_eval is not None:
                 on_eval(at)
-            return evaluate(evaluator, at)
+            return evaluate(evaluator, at, *args)
 
         monkeypatch.setattr(evaluation.Evaluator, "__call__", evaluate_then_interrupt)
         with pytest.raises(KeyboardInterrupt):

@@ -28,7 +28,11 @@ def _width_one_model(second_layer_weight):
 def _trainer(model, env_steps, run_dirs):
     agent = types.SimpleNamespace(model_network=model)
     return types.SimpleNamespace(
-        agent=agent, env_steps=env_steps, num_members=None, run_dirs=run_dirs
+        agent=agent,
+        env_steps=env_steps,
+        num_members=None,
+        run_dirs=run_dirs,
+        live_members=list(range(len(run_dirs))),
     )
 
 
