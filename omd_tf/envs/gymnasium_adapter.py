@@ -93,6 +93,7 @@ class GymnasiumEnvironment(py_environment.PyEnvironment):
         self._discrete = isinstance(env.action_space, gymnasium.spaces.Discrete)
         self._pending_seed = seed
         self._steps_to_truncation: Optional[int] = None
+        self._reset_next = False
         self._info: Dict[str, Any] = {}
 
     @property
@@ -121,6 +122,15 @@ class GymnasiumEnvironment(py_environment.PyEnvironment):
             raise ValueError(f"num_steps must be positive or None, got {num_steps}.")
         self._steps_to_truncation = num_steps
 
+    def end_episode(self) -> None:
+        """The next `step` starts a new episode, whatever the current time step.
+
+        Cancels a pending `truncate_after`.  For a loop that marks its current
+        time step LAST itself (a population's at a checkpoint: a member that
+        has just reset is at FIRST there).
+        """
+        self._reset_next, self._steps_to_truncation = True, None
+
     def get_info(self) -> Dict[str, Any]:
         """The gymnasium info dict of the last reset or step ({} before any)."""
         return self._info
@@ -140,16 +150,18 @@ class GymnasiumEnvironment(py_environment.PyEnvironment):
 
     def _reset(self) -> ts.TimeStep:
         seed, self._pending_seed = self._pending_seed, None
+        self._reset_next = False
         observation, self._info = self._env.reset(seed=seed)
         return ts.restart(np.asarray(observation, dtype=np.float32))
 
     def should_reset(self, current_time_step: ts.TimeStep) -> bool:
-        """Whether ``current_time_step`` is LAST (then `step` resets).
+        """Whether ``current_time_step`` is LAST or `end_episode` was called
+        (then `step` resets).
 
         The base class's test goes through `TimeStep.is_last`, whose tensor
         check costs several times a CartPole step.
         """
-        return current_time_step.step_type == ts.StepType.LAST
+        return self._reset_next or current_time_step.step_type == ts.StepType.LAST
 
     def _step(self, action: np.ndarray) -> ts.TimeStep:
         if self._discrete:

@@ -359,6 +359,23 @@ class Trainer:
         for env in self._train_gymnasium_envs:
             env.truncate_after(num_steps)
 
+    def _end_members_episodes(self, time_step):
+        """A population's ``time_step`` at a checkpoint, with every episode ended.
+
+        A member's reset counts as one of its env steps, so one whose episode
+        ended a step before the checkpoint is at FIRST there, not at the LAST
+        of `_end_episode_after`.  Every member's env resets at its next step
+        (as a resumed run's new env does) and ``time_step`` ([N]) says LAST, so
+        that the step into the reset is a boundary.  One agent: unchanged.
+        """
+        if self._num_members is None:
+            return time_step
+        for env in self._train_gymnasium_envs:
+            env.end_episode()
+        return time_step._replace(
+            step_type=tf.fill(tf.shape(time_step.step_type), ts.StepType.LAST)
+        )
+
     def _collect_and_train(self, time_step, num_steps):
         def body(i, time_step):
             time_step = self._env_step(self._collect_driver, time_step)
@@ -603,6 +620,8 @@ class Trainer:
                 if saves:
                     self._end_episode_after(stop - step)
                 time_step = self.train_steps(time_step, stop - step)
+                if saves:
+                    time_step = self._end_members_episodes(time_step)
                 step = stop
                 if step % self._eval_interval == 0:
                     eval_return, evaluated_at = self._evaluate_and_report(step, report)

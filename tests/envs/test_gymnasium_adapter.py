@@ -94,6 +94,22 @@ def test_truncate_after_ends_the_episode_as_a_truncation():
         env.truncate_after(0)
 
 
+def test_end_episode_resets_at_the_next_step_and_cancels_a_truncation():
+    env = GymnasiumEnvironment(gymnasium.make("CartPole-v1"), seed=0)
+    first = env.reset()
+    env.truncate_after(2)
+    env.seed(3)
+    env.end_episode()  # Even at FIRST, and with a truncation pending.
+    restarted = env.step(np.int64(0))
+    assert int(restarted.step_type) == 0 and restarted.reward == 0.0
+    np.testing.assert_array_equal(
+        restarted.observation, gymnasium.make("CartPole-v1").reset(seed=3)[0]
+    )
+    assert not np.array_equal(restarted.observation, first.observation)
+    # The new episode goes on: no reset, and the truncation was cancelled.
+    assert [int(env.step(np.int64(a)).step_type) for a in (0, 1, 0)] == [1, 1, 1]
+
+
 def test_seed_applies_to_first_reset_only():
     gym_env = gymnasium.make("CartPole-v1")
     expected = [gym_env.reset(seed=7)[0], gym_env.reset()[0]]

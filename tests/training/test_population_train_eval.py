@@ -11,6 +11,7 @@ from omd_tf import training
 from omd_tf.training import curves
 from omd_tf.training import environments
 from omd_tf.training import evaluation
+from omd_tf.training import loop
 from omd_tf.training import population
 from omd_tf.training import soft_q
 
@@ -118,6 +119,10 @@ def test_member_evaluation_matches_a_single_agent_eval(tmp_path):
 
 
 def test_population_resumes_after_an_interruption(tmp_path, run_until_interrupted):
+    """Interrupted at 600 and resumed from the checkpoint at 400, each member's
+    eval CSV equals that of a population run without interruption."""
+    uninterrupted = str(tmp_path / "uninterrupted")
+    loop.run_and_close(soft_q.make_trainer(uninterrupted, num_env_steps=800, **TINY))
     root = str(tmp_path / "run")
     run_until_interrupted(soft_q.make_trainer(root, num_env_steps=800, **TINY), 600)
 
@@ -126,8 +131,13 @@ def test_population_resumes_after_an_interruption(tmp_path, run_until_interrupte
     assert resumed.agent.train_step_counter.numpy() == 200
     resumed.run()
     resumed.close()
-    for run_dir in population.member_dirs(root, TINY["seed"], 3):
-        assert sorted(curves.read(run_dir)) == [400, 600, 800]
+    for run_dir, uninterrupted_dir in zip(
+        population.member_dirs(root, TINY["seed"], 3),
+        population.member_dirs(uninterrupted, TINY["seed"], 3),
+    ):
+        returns = curves.read(run_dir)
+        assert sorted(returns) == [400, 600, 800]
+        assert returns == curves.read(uninterrupted_dir)
     rows = _csv_rows(os.path.join(root, population.CSV))
     assert [int(r["env_steps"]) for r in rows] == [400, 600, 800]
     # A complete population is left as it is.
