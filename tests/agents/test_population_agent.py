@@ -134,6 +134,19 @@ def test_member_trains_as_a_single_agent_from_its_weights(
     assert max(moved) > 1e-3
 
 
+def _seeded_population(make_agent, cartpole, model_loss):
+    """A population built under seed 3, with Adam's ε 1e-4 (see
+    test_members_are_independent)."""
+    tf.keras.utils.set_random_seed(3)
+    return make_agent(
+        cartpole,
+        model_loss,
+        q_optimizer=tf.keras.optimizers.Adam(1e-3, epsilon=1e-4),
+        model_optimizer=tf.keras.optimizers.Adam(1e-3, epsilon=1e-4),
+        num_members=NUM_MEMBERS,
+    )
+
+
 @pytest.mark.parametrize("model_loss", ["omd", "mle", "vep"])
 def test_members_are_independent(cartpole, replay_buffer, make_agent, model_loss):
     """Another batch for member 0 moves members 1 and 2 by round-off at most.
@@ -150,14 +163,7 @@ def test_members_are_independent(cartpole, replay_buffer, make_agent, model_loss
     )
     results = []
     for batch in (experience, perturbed):
-        tf.keras.utils.set_random_seed(3)
-        agent = make_agent(
-            cartpole,
-            model_loss,
-            q_optimizer=tf.keras.optimizers.Adam(1e-3, epsilon=1e-4),
-            model_optimizer=tf.keras.optimizers.Adam(1e-3, epsilon=1e-4),
-            num_members=NUM_MEMBERS,
-        )
+        agent = _seeded_population(make_agent, cartpole, model_loss)
         for _ in range(3):
             agent.train(batch)
         results.append([v.numpy() for v in agent.variables])
@@ -208,14 +214,7 @@ def test_a_nan_member_goes_back_to_its_snapshot_and_spares_the_others(
     batches = _batches(replay_buffer, 3, seed=2)
     results = []
     for poison in (False, True):
-        tf.keras.utils.set_random_seed(3)
-        agent = make_agent(
-            cartpole,
-            model_loss,
-            q_optimizer=tf.keras.optimizers.Adam(1e-3, epsilon=1e-4),
-            model_optimizer=tf.keras.optimizers.Adam(1e-3, epsilon=1e-4),
-            num_members=NUM_MEMBERS,
-        )
+        agent = _seeded_population(make_agent, cartpole, model_loss)
         failures = member_failures.MemberFailures(agent)
         check = tf.function(failures.check)
         agent.train(batches[0])

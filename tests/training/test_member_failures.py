@@ -15,18 +15,9 @@ from omd_tf.training import loop
 from omd_tf.training import member_failures
 from omd_tf.training import population
 from omd_tf.training import soft_q
+from tiny_population import TINY
 
-NUM_MEMBERS = 3
-TINY = dict(
-    init_steps=200,
-    batch_size=32,
-    eval_interval=200,
-    num_eval_episodes=2,
-    checkpoint_interval=200,
-    replay_capacity=2000,
-    num_seeds=NUM_MEMBERS,
-    seed=5,
-)
+NUM_MEMBERS = TINY["num_seeds"]
 
 
 def _poison_after(trainer, members, train_step, nan_rewards):

@@ -14,17 +14,7 @@ from omd_tf.training import evaluation
 from omd_tf.training import loop
 from omd_tf.training import population
 from omd_tf.training import soft_q
-
-TINY = dict(
-    init_steps=200,
-    batch_size=32,
-    eval_interval=200,
-    num_eval_episodes=2,
-    checkpoint_interval=200,
-    replay_capacity=2000,
-    num_seeds=3,
-    seed=5,
-)
+from tiny_population import TINY
 
 
 def _csv_rows(path):
