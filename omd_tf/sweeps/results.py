@@ -154,7 +154,8 @@ def plot(path, figure, figure_rows):
             capsize=3,
         )
     ax.set_xticks(range(len(values)), [str(v) for v in values])
-    ax.set(xlabel=knob, ylabel="final eval return (mean ± se)", title=spec.title)
+    ax.set(xlabel=knob, ylabel="final eval return (mean ± se)")
+    ax.set_title(spec.title, wrap=True)
     ax.legend(fontsize="small")
     fig.tight_layout()
     with atomic_file.writing(path, "wb") as f:

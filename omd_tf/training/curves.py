@@ -144,7 +144,8 @@ def plot(
             ax.fill_between(
                 steps, mean - se, mean + se, color=line.get_color(), alpha=0.2
             )
-    ax.set(xlabel=xlabel, ylabel=ylabel, yscale=yscale, title=title)
+    ax.set(xlabel=xlabel, ylabel=ylabel, yscale=yscale)
+    ax.set_title(title, wrap=True)  # A long title on two lines, not cut.
     ax.legend(fontsize="small")
     fig.tight_layout()
     with atomic_file.writing(path, "wb") as f:
