@@ -7,14 +7,16 @@ diverge and {seed: env step} of those that did, `member_failures`).  A
 trial is finished when that file exists and records the same training
 arguments; a re-run launches only the others, and a trial stopped half-way
 resumes from its checkpoint (the trainer resumes when its root_dir holds
-one).  This marker, rather than `Tuner.restore`,
-decides what runs: it survives kill -9 of the driver at any moment (Tune's
+one).  The trial's own log lines (`train_eval`'s progress, diverged
+members) go to ``TRIAL_LOG`` in its folder.  This marker, rather than
+`Tuner.restore`, decides what runs: it survives kill -9 of the driver at any moment (Tune's
 experiment state may be mid-write then), it does not depend on the Tune
 experiment that ran the trial, and a changed flag is seen per trial.
 """
 
 import contextlib
 import json
+import logging
 import os
 import socket
 import sys
@@ -33,6 +35,7 @@ from omd_tf.training import population
 from omd_tf.training import soft_q
 
 DONE = "trial_done.json"
+TRIAL_LOG = "train_eval.log"
 LOG = "ray.log"
 TRIALS_DIR = "trials"
 
@@ -61,6 +64,23 @@ def finished(config):
         return json.load(f)["kwargs"] == config["kwargs"]
 
 
+@contextlib.contextmanager
+def _logging_to(path):
+    """This package's log records of level INFO and above, appended to ``path``."""
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("omd_tf")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        handler.close()
+
+
 def _train(tune_config):
     """Ray Tune function trainable: trains one population, writes its marker.
 
@@ -71,7 +91,9 @@ def _train(tune_config):
     tf.config.threading.set_inter_op_parallelism_threads(config["threads"])
     start = time.monotonic()
     kwargs = config["kwargs"]
-    soft_q.train_eval(config["root_dir"], **kwargs)
+    os.makedirs(config["root_dir"], exist_ok=True)
+    with _logging_to(os.path.join(config["root_dir"], TRIAL_LOG)):
+        soft_q.train_eval(config["root_dir"], **kwargs)
     member_dirs = population.member_dirs(
         config["root_dir"], kwargs["seed"], kwargs["num_seeds"]
     )

@@ -106,6 +106,9 @@ def test_tiny_sweep_interrupted_after_one_trial_resumes_only_the_other(tmp_path)
         with open(os.path.join(out_dir, png), "rb") as f:
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert os.path.getsize(os.path.join(out_dir, run.LOG)) > 0  # Ray's lines.
+    for name in TRIALS:  # Each trial's own progress lines, in its folder.
+        with open(os.path.join(out_dir, "trials", name, run.TRIAL_LOG)) as f:
+            assert "env steps 2000/2000" in f.read()
 
 
 def test_bad_flag_is_one_line_naming_it(tmp_path):
