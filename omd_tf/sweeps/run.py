@@ -15,6 +15,7 @@ experiment that ran the trial, and a changed flag is seen per trial.
 """
 
 import contextlib
+import heapq
 import json
 import logging
 import os
@@ -128,25 +129,68 @@ def _duration(seconds):
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
 
 
+def eta_seconds(trial_seconds, running_elapsed, queued, slots):
+    """Seconds until the sweep's last trial ends, by list scheduling.
+
+    Args:
+      trial_seconds: the expected wall time of one trial, s (the mean of
+        those finished so far).
+      running_elapsed: seconds that each running trial has run so far; each
+        is expected to end at ``trial_seconds`` (or now, if it has run longer).
+      queued: trials not started yet; each starts on the first free slot.
+      slots: trials that run at once.
+    """
+    free_at = [max(0.0, trial_seconds - elapsed) for elapsed in running_elapsed]
+    end = max(free_at, default=0.0)
+    free_at += [0.0] * max(0, slots - len(free_at))
+    heapq.heapify(free_at)
+    for _ in range(queued):
+        finish = heapq.heappop(free_at) + trial_seconds
+        heapq.heappush(free_at, finish)
+        end = max(end, finish)
+    return end
+
+
 class _Progress(tune.Callback):
     """One line per finished or failed trial: sweep progress and ETA."""
 
     def __init__(self, total, done_before, log_path, terminal_fd):
         self._total, self._done = total, done_before
-        self._finished_here = 0
-        self._start = time.monotonic()
+        self._trial_seconds = []  # Wall time of each trial finished here.
+        self._started = {}  # trial_id: time.monotonic() at its start.
+        self._slots = 1  # The most trials seen running at once.
         self._log_path = log_path
         self._terminal_fd = terminal_fd  # A file descriptor: Tune pickles callbacks.
 
     def _print(self, line):
         os.write(self._terminal_fd, f"{line}\n".encode())
 
+    def on_trial_start(self, iteration, trials, trial, **info):
+        self._started[trial.trial_id] = time.monotonic()
+        # The starting trial may not be marked RUNNING yet.
+        running = sum(t.status == t.RUNNING or t is trial for t in trials)
+        self._slots = max(self._slots, running)
+
+    def _eta(self, trials, finished_trial):
+        now = time.monotonic()
+        others = [t for t in trials if t is not finished_trial]
+        running = [
+            now - self._started.get(t.trial_id, now)
+            for t in others
+            if t.status == t.RUNNING
+        ]
+        queued = sum(t.status == t.PENDING for t in others)
+        return eta_seconds(
+            sum(self._trial_seconds) / len(self._trial_seconds),
+            running,
+            queued,
+            self._slots,
+        )
+
     def on_trial_complete(self, iteration, trials, trial, **info):
         self._done += 1
-        self._finished_here += 1
-        elapsed = time.monotonic() - self._start
-        eta = elapsed / self._finished_here * (self._total - self._done)
         result = trial.last_result
+        self._trial_seconds.append(result["wall_s"])
         diverged = result["diverged_seeds"]
         left_out = (
             f" (seeds {', '.join(map(str, diverged))} diverged, left out)"
@@ -157,7 +201,8 @@ class _Progress(tune.Callback):
             f"[{self._done}/{self._total}] {_trial_name(trial)}: final return "
             f"{curves.mean_and_se_text(result['final_returns'])}{left_out} in "
             f"{_duration(result['wall_s'])}; "
-            f"{100 * self._done // self._total}% done, ETA {_duration(eta)}"
+            f"{100 * self._done // self._total}% done, "
+            f"ETA {_duration(self._eta(trials, trial))}"
         )
 
     def on_trial_error(self, iteration, trials, trial, **info):
