@@ -12,10 +12,16 @@ reward error r_θ − r, and the norms of OMD's hypergradient dL_true/dθ by
 eq. (13) with the identity inverse and with --cg_iterations of CG, and the
 cosine between the two.  A seed whose Q or model has run away shows it
 here.  An MLE or VEP run's Q and model are put through the same formulas.
-Writes nothing.
+With --initial_model the model is first put back to its weights at
+initialisation (initialisation is seeded: those a new run with the same
+flags starts from), so the same columns show a random model's errors on
+the same data (the paper's Figure 5 compares OMD's model error with a
+random model's).  Writes nothing.
 """
 
 from omd_tf import console  # First: quiets TensorFlow before it loads.
+
+import tempfile
 
 from absl import app  # pylint: disable=g-bad-import-order
 from absl import flags
@@ -29,6 +35,12 @@ flags.adopt_module_key_flags(cli)
 flags.adopt_module_key_flags(console)
 flags.DEFINE_integer("num_batches", 3, "Replay batches of --batch_size per seed.")
 flags.DEFINE_integer("cg_iterations", 10, "CG iterations of the inverse Hessian.")
+flags.DEFINE_boolean(
+    "initial_model",
+    False,
+    "Put the model back to its weights at initialisation before inspecting: "
+    "a random model's errors (and eq. 13) on the run's data, beside its Q.",
+)
 FLAGS = flags.FLAGS
 
 _COLUMNS = {  # inspect's key: (heading, format)
@@ -42,6 +54,24 @@ _COLUMNS = {  # inspect's key: (heading, format)
 }
 
 
+def _reset_model(trainer):
+    """Sets the model's weights to those of a new trainer built with the same flags.
+
+    The new trainer lives in a temporary folder; initialisation is seeded, so
+    these are the weights the run started from.
+    """
+    with tempfile.TemporaryDirectory() as root_dir:
+        fresh = cli.trainer_from_flags(soft_q.make_trainer, root_dir)
+        try:
+            for variable, initial in zip(
+                trainer.agent.model_network.variables,
+                fresh.agent.model_network.variables,
+            ):
+                variable.assign(initial)
+        finally:
+            fresh.close()
+
+
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
@@ -49,6 +79,8 @@ def main(argv):
     cli.require_positive("cg_iterations")
     trainer = cli.restored_trainer_from_flags(soft_q.make_trainer)
     try:
+        if FLAGS.initial_model:
+            _reset_model(trainer)
         values = {name: [] for name in _COLUMNS}
         for _ in range(FLAGS.num_batches):
             inspected = trainer.agent.inspect(trainer.sample(), FLAGS.cg_iterations)
@@ -57,7 +89,8 @@ def main(argv):
         means = {name: np.mean(v, axis=0) for name, v in values.items()}
         print(
             f"{FLAGS.root_dir} at {trainer.env_steps} env steps, {FLAGS.num_batches} "
-            f"batches of {FLAGS.batch_size} per seed, CG × {FLAGS.cg_iterations}: means"
+            f"batches of {FLAGS.batch_size} per seed, CG × {FLAGS.cg_iterations}"
+            f"{', model at initialisation' if FLAGS.initial_model else ''}: means"
         )
         print(" | ".join(["seed"] + [heading for heading, _ in _COLUMNS.values()]))
         for member in range(FLAGS.num_seeds):

@@ -83,12 +83,12 @@ def define_flags(make_trainer, help_texts):
     flags.mark_flag_as_required("root_dir")
 
 
-def trainer_from_flags(make_trainer):
-    """``make_trainer(--root_dir, **the other flags)``; a bad flag -> UsageError."""
+def trainer_from_flags(make_trainer, root_dir=None):
+    """``make_trainer(root_dir or --root_dir, **the other flags)``; a bad flag -> UsageError."""
     values = flags.FLAGS
     kwargs = {name: values[name].value for name in default_arguments(make_trainer)}
     try:
-        return make_trainer(values.root_dir, **kwargs)
+        return make_trainer(root_dir or values.root_dir, **kwargs)
     except checks.ConfigError as err:
         raise app.UsageError(str(err)) from err
 

@@ -238,29 +238,54 @@ def _files(root):
     )
 
 
-def test_inspect_seeds_prints_one_row_per_seed(tmp_path, run_binary):
-    root = str(tmp_path / "run")
-    flags = [f"--{name}={value}" for name, value in TINY.items()]
-    training.train_eval(root, num_env_steps=400, num_seeds=2, seed=3, **TINY)
-    before = _files(root)
+def _inspect_seeds(run_binary, root, num_env_steps, *extra):
+    """inspect_seeds.py's rows, [[seed, L_true, …]], for a 2-seed TINY run."""
     result = run_binary(
         "inspect_seeds.py",
         f"--root_dir={root}",
         "--num_seeds=2",
         "--seed=3",
         "--num_batches=1",
-        *flags,
+        f"--num_env_steps={num_env_steps}",
+        *[f"--{name}={value}" for name, value in TINY.items()],
+        *extra,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"{root} at 400 env steps")
-    assert lines[1].split(" | ")[:3] == ["seed", "L_true", "mean Q"]
-    rows = [line.split(" | ") for line in lines[2:]]
+    assert lines[0].startswith(f"{root} at {num_env_steps} env steps")
+    assert lines[1].split(" | ")[:4] == ["seed", "L_true", "mean Q", "next-state MSE"]
+    return [line.split(" | ") for line in lines[2:]]
+
+
+def test_inspect_seeds_prints_one_row_per_seed(tmp_path, run_binary):
+    root = str(tmp_path / "run")
+    training.train_eval(root, num_env_steps=400, num_seeds=2, seed=3, **TINY)
+    before = _files(root)
+    rows = _inspect_seeds(run_binary, root, 400)
     assert [row[0] for row in rows] == ["3", "4"]
     for row in rows:
         assert len(row) == 8 and all(np.isfinite(float(x)) for x in row[1:])
         assert -1.0 <= float(row[-1]) <= 1.0
+    # The model put back to its initial weights: the same batches (Q's
+    # columns equal), another model (its error differs).
+    initial = _inspect_seeds(run_binary, root, 400, "--initial_model")
+    for row, initial_row in zip(rows, initial):
+        assert initial_row[:3] == row[:3]
+        assert initial_row[3] != row[3]
     assert _files(root) == before  # Inspecting writes nothing.
+
+
+def test_inspect_seeds_initial_model_is_the_one_the_run_started_from(
+    tmp_path, run_binary
+):
+    # Only the random steps (init_steps = num_env_steps): no train step has
+    # moved the model, so putting it back to its initial weights changes
+    # no column.
+    root = str(tmp_path / "run")
+    training.train_eval(root, num_env_steps=200, num_seeds=2, seed=3, **TINY)
+    assert _inspect_seeds(run_binary, root, 200, "--initial_model") == (
+        _inspect_seeds(run_binary, root, 200)
+    )
 
 
 def test_inspect_model_reports_live_units_of_a_run(tmp_path, run_binary):
