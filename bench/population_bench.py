@@ -20,7 +20,16 @@ minutes, so only ratios measured side by side mean something):
   populations of N / that many members, as processes at once (one per
   core), whose timed loops overlap;
 * ``train step``: `agent.train` alone on a fixed [N, B, 2] batch in this
-  process, member train steps/s, to show where the time goes.
+  process, member train steps/s, to show where the time goes;
+* ``MFLOP``: the floating-point operations of the train step's matrix
+  products per member (counted from the graph's MatMul and BatchMatMulV2
+  shapes; the rest of its ops, element-wise, are not counted);
+* ``GFLOP/s``: those products' work done per second in the train step
+  (train step × MFLOP), against ``matmul alone``: the GFLOP/s of the
+  step's commonest product, [N, B, 32] × [N, 32, 32], alone in a compiled
+  loop, with the threads a process has here.  The train step cannot run
+  its products faster than that, so the gap between the two is the time
+  of everything else (element-wise ops, dispatch).
 
 It prints one row per N with the rates and the ratios population/separate
 and split/separate.
@@ -33,6 +42,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import numpy as np
 
 from omd_tf import console  # First: quiets TensorFlow before it loads.
 
@@ -78,12 +89,42 @@ def loop_rate(num_seeds, env_steps, barrier_dir=None):
     return num_seeds * env_steps / seconds
 
 
+def _functions(graph):
+    """{name: function} of every function defined in ``graph`` or below it."""
+    found = dict(graph._functions)  # pylint: disable=protected-access
+    for function in list(found.values()):
+        found.update(_functions(function.graph))
+    return found
+
+
+def matmul_flops(graph, functions=None):
+    """FLOPs of the matrix products that one run of ``graph`` executes.
+
+    Follows function calls (each call site counted once per run).  Needs
+    static shapes.
+    """
+    functions = _functions(graph) if functions is None else functions
+    flops = 0
+    for op in graph.get_operations():
+        if op.type in ("MatMul", "BatchMatMulV2"):
+            a, b = (x.shape.as_list() for x in op.inputs)
+            transposed = ("transpose_a", "transpose_b") if op.type == "MatMul" else (
+                "adj_x", "adj_y")
+            rows, inner = a[-2:][::-1] if op.get_attr(transposed[0]) else a[-2:]
+            cols = b[-2] if op.get_attr(transposed[1]) else b[-1]
+            flops += 2 * int(np.prod(a[:-2])) * rows * inner * cols
+        elif op.type in ("StatefulPartitionedCall", "PartitionedCall"):
+            flops += matmul_flops(functions[op.get_attr("f").name].graph, functions)
+    return flops
+
+
 def train_step_rate(num_seeds, repeats=200):
-    """Member train steps/s of `agent.train` alone on a fixed batch."""
+    """(Member train steps/s of `agent.train` alone on a fixed batch, matmul FLOPs per member step)."""
     trainer = _trainer(num_seeds)
     trainer.collect_random(_ARGS["init_steps"])
     batch = trainer.sample()
     train = tf.function(trainer.agent.train)
+    flops = matmul_flops(train.get_concrete_function(batch).graph) / num_seeds
     train(batch)
     start = time.perf_counter()
     for _ in range(repeats):
@@ -91,11 +132,29 @@ def train_step_rate(num_seeds, repeats=200):
     float(loss.loss)
     seconds = time.perf_counter() - start
     trainer.close()
-    return num_seeds * repeats / seconds
+    return num_seeds * repeats / seconds, flops
+
+
+def matmul_rate(num_seeds, batch=256, width=32, calls=20):
+    """GFLOP/s of [N, batch, width] × [N, width, width] products, 100 per graph call."""
+    x = tf.Variable(tf.random.normal([num_seeds, batch, width]))  # Variables: no
+    w = tf.Variable(tf.random.normal([num_seeds, width, width]))  # constant folding.
+
+    @tf.function
+    def products():
+        return tf.add_n([tf.matmul(x, w)[0, 0, i % width] for i in range(100)])
+
+    products()
+    start = time.perf_counter()
+    for _ in range(calls):
+        total = products()
+    float(total)
+    seconds = time.perf_counter() - start
+    return 2 * num_seeds * batch * width * width * 100 * calls / seconds / 1e9
 
 
 def _run_workers(mode, num_seeds, env_steps, num_processes):
-    """Sum of the rates of ``num_processes`` workers whose timed parts overlap."""
+    """[What each of ``num_processes`` workers, timed together, printed]."""
     with tempfile.TemporaryDirectory() as barrier_dir:
         workers = [
             subprocess.Popen(
@@ -113,7 +172,7 @@ def _run_workers(mode, num_seeds, env_steps, num_processes):
                 raise RuntimeError(f"A {mode} worker failed.")
             time.sleep(0.1)
         open(os.path.join(barrier_dir, "go"), "w").close()
-        return sum(json.loads(w.communicate()[0]) for w in workers)
+        return [json.loads(w.communicate()[0]) for w in workers]
 
 
 def main():
@@ -123,7 +182,7 @@ def main():
             rate = loop_rate(num_seeds, env_steps, barrier_dir)
         else:
             _wait_for_go(barrier_dir)
-            rate = train_step_rate(num_seeds)
+            rate = train_step_rate(num_seeds) + (matmul_rate(num_seeds),)
         print(json.dumps(rate))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -134,21 +193,25 @@ def main():
     print(
         f"{'N':>5} | {'population':>10} | {'separate':>10} | {'ratio':>5} | "
         f"{'split':>10} | {'ratio':>5} | "
-        f"{'train step':>10}   env steps/s summed over members (train step: "
-        f"member train steps/s); {os.cpu_count()} cores, "
+        f"{'train step':>10} | {'MFLOP':>5} | {'GFLOP/s':>7} | "
+        f"{'matmul alone':>12}   env steps/s summed over members (train step: "
+        f"member train steps/s; MFLOP: its matmuls' per member; GFLOP/s: "
+        f"theirs in the train step and of [N, 256, 32] x [N, 32, 32] alone); "
+        f"{os.cpu_count()} cores, "
         f"{len(tf.config.list_physical_devices('GPU'))} GPUs",
         flush=True,
     )
     for n in [int(x) for x in args.num_seeds.split(",")]:
-        population = _run_workers("--loop", n, args.env_steps, 1)
+        (population,) = _run_workers("--loop", n, args.env_steps, 1)
         processes = min(n, args.max_processes)
-        separate = _run_workers("--loop", 1, args.env_steps, processes)
-        split = _run_workers("--loop", n // processes, args.env_steps, processes)
-        train = _run_workers("--train", n, 0, 1)
+        separate = sum(_run_workers("--loop", 1, args.env_steps, processes))
+        split = sum(_run_workers("--loop", n // processes, args.env_steps, processes))
+        ((train, flops, matmul_alone),) = _run_workers("--train", n, 0, 1)
         print(
             f"{n:>5} | {population:>10.0f} | {separate:>10.0f} | "
             f"{population / separate:>5.2f} | {split:>10.0f} | "
-            f"{split / separate:>5.2f} | {train:>10.0f}",
+            f"{split / separate:>5.2f} | {train:>10.0f} | {flops / 1e6:>5.1f} | "
+            f"{train * flops / 1e9:>7.1f} | {matmul_alone:>12.1f}",
             flush=True,
         )
 
