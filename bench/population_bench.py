@@ -119,7 +119,8 @@ def matmul_flops(graph, functions=None):
 
 
 def train_step_rate(num_seeds, repeats=200):
-    """(Member train steps/s of `agent.train` alone on a fixed batch, matmul FLOPs per member step)."""
+    """(member train steps/s of `agent.train` alone on a fixed batch,
+    FLOPs of its matmuls per member step)."""
     trainer = _trainer(num_seeds)
     trainer.collect_random(_ARGS["init_steps"])
     batch = trainer.sample()
