@@ -30,7 +30,7 @@ demo: check-python $(STAMP)
 	$(VPY) bin/demo.py --out_dir=$(OUT) $(if $(STEPS),--num_env_steps=$(STEPS))
 
 test: check-python $(STAMP)
-	$(VPY) -m pytest -q -n 2 tests
+	$(VPY) -m pytest -q -n 2 --durations=15 tests
 
 bench: check-python $(STAMP)
 	for b in bench/*_bench.py; do $(VPY) $$b || exit 1; done
