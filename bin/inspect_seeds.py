@@ -26,6 +26,7 @@ import tempfile
 from absl import app  # pylint: disable=g-bad-import-order
 from absl import flags
 import numpy as np
+from tf_agents.utils import common
 
 from omd_tf.training import cli
 from omd_tf.training import soft_q
@@ -63,11 +64,11 @@ def _reset_model(trainer):
     with tempfile.TemporaryDirectory() as root_dir:
         fresh = cli.trainer_from_flags(soft_q.make_trainer, root_dir)
         try:
-            for variable, initial in zip(
-                trainer.agent.model_network.variables,
+            common.soft_variables_update(
                 fresh.agent.model_network.variables,
-            ):
-                variable.assign(initial)
+                trainer.agent.model_network.variables,
+                tau=1.0,
+            )
         finally:
             fresh.close()
 
