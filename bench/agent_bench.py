@@ -35,7 +35,7 @@ from tf_agents.utils import common  # noqa: E402
 
 from omd_tf import networks  # noqa: E402
 from omd_tf import training  # noqa: E402
-from omd_tf.training import cli  # noqa: E402
+from omd_tf.training import config  # noqa: E402
 from omd_tf.training import loop  # noqa: E402
 from omd_tf.training import protocol  # noqa: E402
 from omd_tf.training import soft_q  # noqa: E402
@@ -43,7 +43,7 @@ from omd_tf.training import soft_q  # noqa: E402
 BATCH = 256
 # The agents' arguments at `bin/train_eval.py`'s defaults (the paper's).
 AGENT_ARGS = loop.agent_arguments(
-    soft_q.make_agent, protocol.resolve(cli.default_arguments(soft_q.make_trainer))
+    soft_q.make_agent, protocol.resolve(config.defaults(soft_q.SoftQConfig))
 )
 
 

@@ -29,14 +29,14 @@ from agent_bench import (  # noqa: E402
     per_call,
     print_ratio_table,
 )
-from omd_tf.training import cli  # noqa: E402
+from omd_tf.training import config  # noqa: E402
 from omd_tf.training import loop  # noqa: E402
 from omd_tf.training import sac  # noqa: E402
 
 BATCH = 256
 # The agents' arguments at `bin/train_sac.py`'s defaults (SAC's, paper app. F).
 AGENT_ARGS = loop.agent_arguments(
-    sac.make_agent, cli.default_arguments(sac.make_trainer)
+    sac.make_agent, config.defaults(sac.SacConfig)
 )
 HIDDEN = AGENT_ARGS["hidden_dim"]
 

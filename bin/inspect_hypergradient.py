@@ -28,7 +28,7 @@ from agents import model_learning
 from omd_tf.training import cli
 from omd_tf.training import sac
 
-cli.define_flags(sac.make_trainer, sac.FLAG_HELP)
+cli.define_flags(sac.SacConfig)
 flags.adopt_module_key_flags(cli)
 flags.adopt_module_key_flags(console)
 flags.DEFINE_integer("num_batches", 10, "Replay batches of --batch_size to average.")
@@ -39,7 +39,7 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     cli.require_positive("num_batches")
-    trainer = cli.restored_trainer_from_flags(sac.make_trainer)
+    trainer = cli.restored_trainer_from_flags(sac.make_trainer, sac.SacConfig)
     try:
         agent = trainer.agent
         as_transition = data_converter.AsTransition(

@@ -24,7 +24,7 @@ import tensorflow as tf
 from omd_tf.training import cli
 from omd_tf.training import soft_q
 
-cli.define_flags(soft_q.make_trainer, soft_q.FLAG_HELP)
+cli.define_flags(soft_q.SoftQConfig)
 flags.adopt_module_key_flags(cli)
 flags.adopt_module_key_flags(console)
 flags.DEFINE_integer("num_samples", 4096, "Replay transitions to inspect.")
@@ -39,7 +39,7 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     cli.require_positive("num_samples")
-    trainer = cli.restored_trainer_from_flags(soft_q.make_trainer)
+    trainer = cli.restored_trainer_from_flags(soft_q.make_trainer, soft_q.SoftQConfig)
     try:
         experience, _ = trainer.replay_buffer.get_next(
             sample_batch_size=FLAGS.num_samples, num_steps=2

@@ -31,7 +31,7 @@ from tf_agents.utils import common
 from omd_tf.training import cli
 from omd_tf.training import soft_q
 
-cli.define_flags(soft_q.make_trainer, soft_q.FLAG_HELP)
+cli.define_flags(soft_q.SoftQConfig)
 flags.adopt_module_key_flags(cli)
 flags.adopt_module_key_flags(console)
 flags.DEFINE_integer("num_batches", 3, "Replay batches of --batch_size per seed.")
@@ -62,7 +62,7 @@ def _reset_model(trainer):
     these are the weights the run started from.
     """
     with tempfile.TemporaryDirectory() as root_dir:
-        fresh = cli.trainer_from_flags(soft_q.make_trainer, root_dir)
+        fresh = cli.trainer_from_flags(soft_q.make_trainer, soft_q.SoftQConfig, root_dir)
         try:
             common.soft_variables_update(
                 fresh.agent.model_network.variables,
@@ -78,7 +78,7 @@ def main(argv):
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     cli.require_positive("num_batches")
     cli.require_positive("cg_iterations")
-    trainer = cli.restored_trainer_from_flags(soft_q.make_trainer)
+    trainer = cli.restored_trainer_from_flags(soft_q.make_trainer, soft_q.SoftQConfig)
     try:
         if FLAGS.initial_model:
             _reset_model(trainer)

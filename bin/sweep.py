@@ -31,7 +31,7 @@ from omd_tf.sweeps import figures
 from omd_tf.sweeps import results
 from omd_tf.sweeps import run
 from omd_tf.training import checks
-from omd_tf.training import cli
+from omd_tf.training import config
 from omd_tf.training import protocol
 from omd_tf.training import soft_q
 
@@ -78,12 +78,12 @@ flags.DEFINE_string(
 )
 flags.DEFINE_integer("cpus_per_trial", 1, "CPUs (TensorFlow threads) per trial.")
 flags.DEFINE_float("gpus_per_trial", 0.0, "GPUs per trial (fractions share one).")
-_DEFAULTS = cli.default_arguments(soft_q.make_trainer)
+_DEFAULTS = config.defaults(soft_q.SoftQConfig)
 for _name in TRAIN_FLAGS:
     flags.DEFINE_integer(
         _name,
         10 if _name == "num_seeds" else _DEFAULTS[_name],
-        soft_q.FLAG_HELP.get(_name) or cli.SHARED_FLAG_HELP[_name],
+        config.help_text(soft_q.SoftQConfig, _name),
     )
 flags.mark_flags_as_required(["figure", "out_dir"])
 flags.adopt_module_key_flags(console)

@@ -14,9 +14,9 @@ from absl import flags  # pylint: disable=g-bad-import-order
 from omd_tf.training import cli
 from omd_tf.training import soft_q
 
-cli.define_flags(soft_q.make_trainer, soft_q.FLAG_HELP)
+cli.define_flags(soft_q.SoftQConfig)
 flags.adopt_module_key_flags(cli)
 flags.adopt_module_key_flags(console)
 
 if __name__ == "__main__":
-    console.run(cli.main_for(soft_q.make_trainer))
+    console.run(cli.main_for(soft_q.make_trainer, soft_q.SoftQConfig))

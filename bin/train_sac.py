@@ -16,9 +16,9 @@ from absl import flags  # pylint: disable=g-bad-import-order
 from omd_tf.training import cli
 from omd_tf.training import sac
 
-cli.define_flags(sac.make_trainer, sac.FLAG_HELP)
+cli.define_flags(sac.SacConfig)
 flags.adopt_module_key_flags(cli)
 flags.adopt_module_key_flags(console)
 
 if __name__ == "__main__":
-    console.run(cli.main_for(sac.make_trainer))
+    console.run(cli.main_for(sac.make_trainer, sac.SacConfig))

@@ -19,7 +19,7 @@ Q_LR_TAU = {"q_lr": (3e-4, 1e-3, 3e-3), "tau": (0.005, 0.01)}
 
 
 class Figure(NamedTuple):
-    """One figure: agents × axes ({`make_trainer` keyword: values}).
+    """One figure: agents × axes ({`soft_q.SoftQConfig` field: values}).
 
     plot: 'final_vs_knob' (final eval return vs the first axis, one line per
     agent and further axes) or 'curves' (eval return vs env steps, one line

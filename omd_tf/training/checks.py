@@ -1,7 +1,7 @@
 """Argument checks whose messages name the command-line flag.
 
-The keyword arguments of `train_eval` and the flags of `bin/train_eval.py`
-share their names, so one message serves both entry points.
+The fields of a run's config (`config.RunConfig`) and the flags of the
+training binaries share their names, so one message serves both entry points.
 """
 
 import numbers
@@ -55,7 +55,7 @@ def one_of(name, value, choices):
 
 
 def trainer_arguments(args, agents, inverses, learning_rates):
-    """Checks the arguments every ``make_trainer`` shares (``args``: their dict).
+    """Checks the settings every training binary shares (``args``: their dict).
 
     ``learning_rates`` names the positive float arguments of this trainer.
     """

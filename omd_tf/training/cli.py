@@ -1,44 +1,22 @@
-"""absl flags and `main` for the training binaries, derived from `make_trainer`.
+"""absl flags and `main` for the training binaries, derived from their configs.
 
-Each keyword argument of a ``make_trainer(root_dir, **kwargs)`` becomes a flag
-of the same name, type and default (a None default: unset, of the type T of
-its ``Optional[T]`` annotation); ``--root_dir`` is required.  A bad value
-is reported as a usage error naming its flag, before anything is written.
+Each field of a binary's `config.RunConfig` dataclass becomes a flag of the
+same name, type, default and help (a None default: unset, of the type T of
+its ``Optional[T]`` annotation); ``--root_dir`` is required.  A bad value is
+reported as a usage error naming its flag, before anything is written.
 """
 
-import inspect
+import dataclasses
 import os
 import sys
-import typing
 
 from absl import app
 from absl import flags
 import tensorflow as tf
 
 from omd_tf.training import checks
+from omd_tf.training import config
 from omd_tf.training import loop
-
-# Help of the flags that both training binaries have.
-SHARED_FLAG_HELP = {
-    "model_hidden_dim": "Hidden width of the model.",
-    "model_activation": "Model hidden activation: relu | swish | elu | tanh.",
-    "num_distractors": "N(0, 1) observation dims added.",
-    "num_env_steps": "Env steps, random ones included.",
-    "init_steps": "Uniformly random env steps first.",
-    "batch_size": "Transitions per train step.",
-    "model_lr": "Adam learning rate of the model.",
-    "gamma": "Discount.",
-    "inverse": "OMD inverse: identity | cg | normal_cg.",
-    "likelihood_weight": "λ of an MLE term added to OMD's model loss (0: the "
-    "paper's pure OMD).",
-    "hypergradient_clip_norm": "Scale OMD's hypergradient to this L2 norm "
-    "where longer, before the likelihood term (0: never).",
-    "seed": "Random seed.",
-    "eval_interval": "Env steps between evaluations.",
-    "num_eval_episodes": "Episodes per evaluation.",
-    "replay_capacity": "Transitions kept for replay.",
-    "checkpoint_interval": "Env steps between saves.",
-}
 
 _DEFINE_BY_TYPE = {
     bool: flags.DEFINE_boolean,
@@ -48,47 +26,41 @@ _DEFINE_BY_TYPE = {
 }
 
 
-def default_arguments(make_trainer):
-    """{keyword: default} of ``make_trainer`` (the binary's flags and defaults)."""
-    return {
-        name: parameter.default
-        for name, parameter in inspect.signature(make_trainer).parameters.items()
-        if parameter.default is not parameter.empty
-    }
-
-
-def _flag_type(parameter):
-    if parameter.default is not None:
-        return type(parameter.default)
-    (flag_type,) = set(typing.get_args(parameter.annotation)) - {type(None)}
-    return flag_type
-
-
-def define_flags(make_trainer, help_texts):
-    """Defines --root_dir and one flag per keyword of ``make_trainer``.
+def define_flags(config_class):
+    """Defines --root_dir and one flag per field of ``config_class``.
 
     Args:
-      make_trainer: function (root_dir, **kwargs) -> `loop.Trainer`.
-      help_texts: {keyword: help text}; every keyword needs one.
+      config_class: a `config.RunConfig` dataclass: each field's name, type
+        (T of an ``Optional[T]`` field, which is unset by default), default
+        and help (``metadata["help"]``) make its flag.
     """
-    defaults = default_arguments(make_trainer)
-    missing = set(defaults) - set(help_texts)
-    if missing:
-        raise ValueError(f"`help_texts` lacks help for {sorted(missing)}.")
     flags.DEFINE_string("root_dir", None, "Output directory (resumes if it exists).")
-    parameters = inspect.signature(make_trainer).parameters
-    for name, default in defaults.items():
-        flag_type = _flag_type(parameters[name])
-        _DEFINE_BY_TYPE[flag_type](name, default, help_texts[name])
+    for field in dataclasses.fields(config_class):
+        _DEFINE_BY_TYPE[config.field_type(config_class, field.name)](
+            field.name, field.default, field.metadata["help"]
+        )
     flags.mark_flag_as_required("root_dir")
 
 
-def trainer_from_flags(make_trainer, root_dir=None):
-    """``make_trainer(root_dir or --root_dir, **the other flags)``; a bad flag -> UsageError."""
-    values = flags.FLAGS
-    kwargs = {name: values[name].value for name in default_arguments(make_trainer)}
+def config_from_flags(config_class):
+    """A ``config_class`` with each field's flag value."""
+    return config_class(
+        **{f.name: flags.FLAGS[f.name].value for f in dataclasses.fields(config_class)}
+    )
+
+
+def trainer_from_flags(make_trainer, config_class, root_dir=None):
+    """``make_trainer(root_dir or --root_dir, the flags' config)``; a bad flag -> UsageError.
+
+    Args:
+      make_trainer: function (root_dir, run_config) -> `loop.Trainer`.
+      config_class: the `config.RunConfig` dataclass of ``make_trainer``.
+      root_dir: the output directory, if not --root_dir's.
+    """
     try:
-        return make_trainer(root_dir or values.root_dir, **kwargs)
+        return make_trainer(
+            root_dir or flags.FLAGS.root_dir, config_from_flags(config_class)
+        )
     except checks.ConfigError as err:
         raise app.UsageError(str(err)) from err
 
@@ -100,7 +72,7 @@ def require_positive(name):
         raise app.UsageError(f"--{name} must be positive, got {value}.")
 
 
-def restored_trainer_from_flags(make_trainer):
+def restored_trainer_from_flags(make_trainer, config_class):
     """`trainer_from_flags` for a run to inspect: its last checkpoint restored.
 
     A --root_dir without a readable checkpoint -> UsageError, before the
@@ -111,14 +83,14 @@ def restored_trainer_from_flags(make_trainer):
         os.path.join(root_dir, loop.CHECKPOINT_DIR)
     ):
         raise app.UsageError(f"--root_dir={root_dir!r} has no checkpoint to inspect.")
-    trainer = trainer_from_flags(make_trainer)
+    trainer = trainer_from_flags(make_trainer, config_class)
     if not trainer.env_steps:
         trainer.close()
         raise app.UsageError(f"--root_dir={root_dir!r} has no readable checkpoint.")
     return trainer
 
 
-def main_for(make_trainer):
+def main_for(make_trainer, config_class):
     """The absl ``main``: build the trainer from the flags, run, report.
 
     A run whose ``--root_dir`` holds a complete run does nothing and says so.
@@ -130,7 +102,7 @@ def main_for(make_trainer):
     def main(argv):
         if len(argv) > 1:
             raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-        trainer = trainer_from_flags(make_trainer)
+        trainer = trainer_from_flags(make_trainer, config_class)
         complete = trainer.final_return() is not None
         try:
             final_return = loop.run_and_close(trainer)

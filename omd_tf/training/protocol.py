@@ -1,4 +1,4 @@
-"""Presets of `soft_q.make_trainer`: this project's choices or the reference code's.
+"""Presets of `soft_q.SoftQConfig`: this project's choices or the reference code's.
 
 ``--protocol`` sets the options of `OPTIONS` that a run leaves unset (None);
 an option passed explicitly wins over the preset.  `resolve` fills them in

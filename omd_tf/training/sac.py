@@ -1,5 +1,7 @@
 """`train_eval`: an OMD-SAC or MLE-SAC agent on a continuous-action gymnasium env."""
 
+import dataclasses
+
 import tensorflow as tf
 from tf_agents.agents.ddpg import critic_network
 from tf_agents.agents.sac import tanh_normal_projection_network
@@ -10,7 +12,7 @@ from agents import model_learning
 from agents.omd_sac_agent import OmdSacAgent
 from omd_tf import networks
 from omd_tf.training import checks
-from omd_tf.training import cli
+from omd_tf.training import config
 from omd_tf.training import loop
 
 AGENTS = ("omd", "mle")
@@ -114,93 +116,78 @@ def _check_numbers(args):
     checks.boolean("model_shared_trunk", args["model_shared_trunk"])
 
 
-def make_trainer(
-    root_dir,
-    env="HalfCheetah-v5",
-    agent="omd",
-    model_hidden_dim=64,
-    model_activation="relu",
-    model_shared_trunk=False,
-    num_distractors=0,
-    num_env_steps=100_000,
-    init_steps=10_000,
-    batch_size=256,
-    actor_lr=3e-4,
-    critic_lr=3e-4,
-    alpha_lr=3e-4,
-    model_lr=3e-4,
-    tau=0.005,
-    gamma=0.99,
-    inner_steps=1,
-    inverse="identity",
-    model_grad_through_actor=True,
-    likelihood_weight=0.0,
-    hypergradient_clip_norm=0.0,
-    hidden_dim=256,
-    seed=0,
-    eval_interval=5000,
-    num_eval_episodes=10,
-    greedy_eval=True,
-    replay_capacity=1_000_000,
-    checkpoint_interval=10_000,
-    rescale_actions=True,
-):
-    """A `loop.Trainer` of an OMD/MLE-SAC agent, restored from ``root_dir``.
-
-    Every argument is also a flag of ``bin/train_sac.py`` with the same name.
-    All arguments are checked, and the environment is made, before anything
-    is written under ``root_dir``; a bad one raises `checks.ConfigError`
-    naming its flag.  Seeds Python, NumPy and TensorFlow with ``seed``, the
-    envs as `environments.make_envs`.
-
-    Args:
-      root_dir: output directory (see `loop.Trainer` for its layout).
-      env: gymnasium id of an env with Box observations and Box actions.
-      agent: 'omd' | 'mle', how the model is trained.
-      model_activation: hidden activation of the model's MLPs: 'relu' (the
-        paper's) or 'swish' | 'elu' | 'tanh', which cannot die at width 1.
-      model_hidden_dim: hidden width of the model's two MLPs (paper: 64).
-      model_shared_trunk: one model MLP with outputs [s', r], as the
-        paper's SAC-based reference code has it, instead of two.
-      num_distractors: i.i.d. N(0, 1) observation dims appended.
-      num_env_steps: total env steps (initial random steps included).
-      init_steps: uniformly random env steps before training.
-      batch_size: transitions per train step.
-      actor_lr / critic_lr / alpha_lr / model_lr: Adam learning rates.
-      tau: Polyak coefficient of the target critics.
-      gamma: discount.
-      inner_steps: K, SAC steps per model step.
-      inverse: 'identity' | 'cg' | 'normal_cg' for the OMD gradient.
-      model_grad_through_actor: whether the model-based target's next
-        action passes the hypergradient to the model through the actor;
-        False samples it at stop_gradient(s'_θ), as the paper's reference
-        code does (see `OmdSacAgent`).
-      likelihood_weight: λ ≥ 0 of the MLE term added to OMD's model loss
-        (beyond the paper; 0 is pure OMD; 'omd' only).
-      hypergradient_clip_norm: c ≥ 0; OMD's hypergradient is scaled to
-        length c where longer, before the MLE term is added (beyond the
-        paper; 0 never clips; 'omd' only).
-      hidden_dim: hidden width of the actor and critics.
-      seed: random seed.
-      eval_interval: env steps between evaluations.
-      num_eval_episodes: episodes per evaluation.
-      greedy_eval: evaluate and export the actor's mode (deterministic, as
-        SAC evaluates) instead of sampling it.
-      replay_capacity: transitions kept in the replay buffer.
-      checkpoint_interval: env steps between checkpoints.
-      rescale_actions: the agent acts in [-1, 1] (gymnasium's
-        `RescaleAction`), as the paper's reference code does, so that SAC's
-        target entropy −dim(A)/2 (`SacAgent`'s default and the reference's)
-        is measured on that scale; the exported
-        policy then also outputs actions in [-1, 1], which the env's
-        RescaleAction maps to low + (a + 1)·(high − low)/2.  False: the
-        env's own units.
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SacConfig(config.RunConfig):
+    """Settings of an OMD/MLE-SAC run (`bin/train_sac.py`'s flags).
 
     The defaults are the reference code's SAC settings for MuJoCo: Adam
     3e-4 everywhere, τ 0.005, actor and critics 2 × 256, batch 256, 10 000
     random steps, initial temperature 1 (`SacAgent`'s log α = 0).
+
+    Attributes (beyond `config.RunConfig`'s):
+      env: gymnasium id of an env with Box observations and Box actions.
+      agent: 'omd' | 'mle', how the model is trained.
+      model_hidden_dim: hidden width of the model's MLPs (paper: 64).
+      model_shared_trunk: one model MLP with outputs [s', r], as the
+        paper's SAC-based reference code has it, instead of two.
+      actor_lr / critic_lr / alpha_lr: Adam learning rates.
+      model_grad_through_actor: whether the model-based target's next
+        action passes the hypergradient to the model through the actor;
+        False samples it at stop_gradient(s'_θ), as the paper's reference
+        code does (see `OmdSacAgent`).
+      greedy_eval: evaluate and export the actor's mode (deterministic, as
+        SAC evaluates) instead of sampling it.
+      rescale_actions: the agent acts in [-1, 1] (gymnasium's
+        `RescaleAction`), as the paper's reference code does, so that SAC's
+        target entropy −dim(A)/2 (`SacAgent`'s default and the reference's)
+        is measured on that scale; the exported policy then also outputs
+        actions in [-1, 1], which the env's RescaleAction maps to
+        low + (a + 1)·(high − low)/2.  False: the env's own units.
     """
-    args = dict(locals())
+
+    env: str = config.setting("Gymnasium id (continuous actions).", "HalfCheetah-v5")
+    model_hidden_dim: int = config.defaulted("model_hidden_dim", 64)
+    model_shared_trunk: bool = config.setting(
+        "One model MLP with outputs [s', r] (the reference code's) instead of a "
+        "dynamics and a reward MLP.",
+        False,
+    )
+    num_env_steps: int = config.defaulted("num_env_steps", 100_000)
+    init_steps: int = config.defaulted("init_steps", 10_000)
+    actor_lr: float = config.setting("Adam learning rate of the actor.", 3e-4)
+    critic_lr: float = config.setting("Adam learning rate of the critics.", 3e-4)
+    alpha_lr: float = config.setting("Adam learning rate of log α.", 3e-4)
+    model_lr: float = config.defaulted("model_lr", 3e-4)
+    tau: float = config.setting("Polyak coefficient of the target critics.", 0.005)
+    inner_steps: int = config.setting("K: SAC steps per model step.", 1)
+    model_grad_through_actor: bool = config.setting(
+        "Model gradient also through a' = π(s'_θ); --nomodel_grad_through_actor "
+        "samples a' at stop_gradient(s'_θ) (the reference code).",
+        True,
+    )
+    hidden_dim: int = config.setting("Hidden width of actor and critics.", 256)
+    eval_interval: int = config.defaulted("eval_interval", 5000)
+    greedy_eval: bool = config.setting("Evaluate/export the actor's mode.", True)
+    replay_capacity: int = config.defaulted("replay_capacity", 1_000_000)
+    rescale_actions: bool = config.setting(
+        "Act in [-1, 1] (gymnasium RescaleAction; also the exported policy's "
+        "units); --norescale_actions: the env's own units.",
+        True,
+    )
+
+
+def make_trainer(root_dir, run_config=None, **changes):
+    """A `loop.Trainer` of an OMD/MLE-SAC agent, restored from ``root_dir``.
+
+    The run's settings are ``run_config`` (default `SacConfig()`) with the
+    keyword ``changes`` to its fields.  All settings are checked, and the
+    environment is made, before anything is written under ``root_dir``; a
+    bad one raises `checks.ConfigError` naming its flag.  Seeds Python,
+    NumPy and TensorFlow with ``seed``, the envs as
+    `environments.make_envs`; see `loop.Trainer` for the outputs.
+    """
+    run_config = dataclasses.replace(run_config or SacConfig(), **changes)
+    args = {"root_dir": root_dir, **dataclasses.asdict(run_config)}
     _check_numbers(args)
     return loop.trainer_for(
         args,
@@ -208,38 +195,16 @@ def make_trainer(
         discrete=False,
         eval_policy_fn=(
             (lambda agent: greedy_policy.GreedyPolicy(agent.policy))
-            if greedy_eval
+            if run_config.greedy_eval
             else None
         ),
     )
 
 
-# Help of the binary's flag for each `make_trainer` keyword (see `cli`).
-FLAG_HELP = {
-    **cli.SHARED_FLAG_HELP,
-    "env": "Gymnasium id (continuous actions).",
-    "agent": "How the model learns: omd | mle.",
-    "actor_lr": "Adam learning rate of the actor.",
-    "critic_lr": "Adam learning rate of the critics.",
-    "alpha_lr": "Adam learning rate of log α.",
-    "tau": "Polyak coefficient of the target critics.",
-    "inner_steps": "K: SAC steps per model step.",
-    "model_grad_through_actor": "Model gradient also through a' = π(s'_θ); "
-    "--nomodel_grad_through_actor samples a' at stop_gradient(s'_θ) "
-    "(the reference code).",
-    "hidden_dim": "Hidden width of actor and critics.",
-    "model_shared_trunk": "One model MLP with outputs [s', r] (the reference "
-    "code's) instead of a dynamics and a reward MLP.",
-    "rescale_actions": "Act in [-1, 1] (gymnasium RescaleAction; also the "
-    "exported policy's units); --norescale_actions: the env's own units.",
-    "greedy_eval": "Evaluate/export the actor's mode.",
-}
-
-
-def train_eval(root_dir, **kwargs):
+def train_eval(root_dir, run_config=None, **changes):
     """Trains an OMD/MLE-SAC agent; returns the final mean eval return (float).
 
-    Arguments as for `make_trainer`; re-running with the same ``root_dir``
+    Settings as for `make_trainer`; re-running with the same ``root_dir``
     resumes training.
     """
-    return loop.run_and_close(make_trainer(root_dir, **kwargs))
+    return loop.run_and_close(make_trainer(root_dir, run_config, **changes))

@@ -1,5 +1,6 @@
 """`train_eval`: a soft-Q agent (OMD / MLE / VEP) on a discrete-action gymnasium env."""
 
+import dataclasses
 from typing import Optional
 
 import tensorflow as tf
@@ -9,7 +10,7 @@ from agents import model_learning
 from agents import omd_soft_q_agent
 from omd_tf import networks
 from omd_tf.training import checks
-from omd_tf.training import cli
+from omd_tf.training import config
 from omd_tf.training import loop
 from omd_tf.training import model_health
 from omd_tf.training import protocol as protocols
@@ -121,111 +122,124 @@ def _check(args):
         raise checks.ConfigError("--update_order must be q_first for --agent=omd.")
 
 
-def make_trainer(
-    root_dir,
-    env="CartPole-v1",
-    agent="omd",
-    protocol="default",
-    model_hidden_dim=32,
-    model_activation="relu",
-    num_distractors=0,
-    num_env_steps=200_000,
-    init_steps=1000,
-    batch_size=256,
-    q_lr: Optional[float] = None,
-    reset_q_optimizer: Optional[bool] = None,
-    initializer: Optional[str] = None,
-    update_order: Optional[str] = None,
-    model_lr=1e-3,
-    tau=0.01,
-    alpha=0.01,
-    gamma=0.99,
-    epsilon=0.1,
-    td_target_bound=0.0,
-    double_q=True,
-    inner_steps=1,
-    inverse="identity",
-    likelihood_weight=0.0,
-    hypergradient_clip_norm=0.0,
-    hidden_dim=32,
-    seed=0,
-    num_seeds=1,
-    eval_interval=1000,
-    num_eval_episodes=10,
-    greedy_eval=False,
-    replay_capacity=200_000,
-    checkpoint_interval=10_000,
-    jit_compile: Optional[bool] = None,
-):
-    """A `loop.Trainer` of a soft-Q agent, restored from ``root_dir`` if possible.
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SoftQConfig(config.RunConfig):
+    """Settings of a soft-Q run (`bin/train_eval.py`'s flags); defaults: the
+    paper's CartPole settings (appendix D).
 
-    Every argument is also a flag of ``bin/train_eval.py`` with the same
-    name.  All arguments are checked, and the environment is made, before
-    anything is written under ``root_dir``; a bad one raises
-    `checks.ConfigError` naming its flag.  A trainer made on the ``root_dir``
-    of an earlier run resumes from its last checkpoint (see `loop.Trainer`
-    for the outputs).  Seeds Python, NumPy and TensorFlow with ``seed``, the
-    envs as `environments.make_envs`.  The run also records whether the
-    model's MLPs are alive at its start and end (`model_health`).
-
-    ``protocol`` presets ``q_lr``, ``reset_q_optimizer``, ``initializer`` and
-    ``update_order``: 'default' (this project's choices) or 'reference' (the
-    paper's public code; see `protocol`).  Each of them left None takes the
-    preset's value; one passed explicitly overrides the preset.  The run
-    records the resolved values in flags.json.
-
-    Args:
-      root_dir: output directory.
+    Attributes (beyond `config.RunConfig`'s):
       env: gymnasium id of an env with Box observations, Discrete actions.
       agent: 'omd' | 'mle' | 'vep', how the model is trained.
-      protocol: 'default' | 'reference', the preset of the four options
-        above.
-      model_activation: hidden activation of the model's MLPs: 'relu' (the
-        paper's) or 'swish' | 'elu' | 'tanh', which cannot die at width 1.
-      model_hidden_dim: hidden width of the model's two MLPs.
-      num_distractors: i.i.d. N(0, 1) observation dims appended.
-      num_env_steps: total env steps (initial random steps included).
-      init_steps: uniformly random env steps before training.
-      batch_size: transitions per train step.
-      q_lr / model_lr: Adam learning rates of the Q networks / the model.
+      protocol: 'default' (this project's choices) | 'reference' (the
+        paper's public code; see `protocol`): the preset of ``q_lr``,
+        ``reset_q_optimizer``, ``initializer`` and ``update_order``.  Each
+        of them left None takes the preset's value; one set explicitly
+        overrides the preset.  The run records the resolved values in
+        flags.json.
+      q_lr: Adam learning rate of the Q networks.
       reset_q_optimizer: zero the Q optimiser's state before every update
         (the reference code's OMD agent; see `agents.OmdSoftQAgent`).
       initializer: 'glorot' | 'orthogonal' kernels of every network (see
         `omd_tf.networks.mlp.kernel_initializers`).
       update_order: 'q_first' | 'model_first' (MLE / VEP: model step, then
         the Q step on a second batch, with the updated model).
-      tau: Polyak coefficient of the target Q networks.
       alpha: soft-max temperature.
-      gamma: discount.
       epsilon: probability of a random collect action.
       td_target_bound: B ≥ 0; every TD target is clipped to [−B, B]
         (beyond the paper; 0 never clips), see `agents.OmdSoftQAgent`.
       double_q: two Q networks and the minimum of their targets (the
         paper's agent); False: one Q network (Figure 7's ablation).
-      inner_steps: K, inner Q steps per model step.
-      inverse: 'identity' | 'cg' | 'normal_cg' for the OMD gradient.
-      likelihood_weight: λ ≥ 0 of an MLE term added to OMD's model loss
-        (--agent=omd only; 0 is the paper's pure OMD), see
-        `agents.OmdSoftQAgent`.
-      hypergradient_clip_norm: c ≥ 0; OMD's hypergradient is scaled to
-        length c where longer, before the MLE term is added (beyond the
-        paper; 0 never clips; --agent=omd only).
-      hidden_dim: hidden width of the Q networks.
-      seed: random seed.
       num_seeds: N; above 1 trains a population of N agents, seeds seed …
         seed + N − 1, in one compiled graph (see `loop.Trainer` for its
         outputs: one folder per seed and the mean ± standard error).
-      eval_interval: env steps between evaluations.
-      num_eval_episodes: episodes per evaluation.
       greedy_eval: evaluate and export argmax Q instead of softmax(Q/α).
-      replay_capacity: transitions kept in the replay buffer.
-      checkpoint_interval: env steps between checkpoints.
       jit_compile: XLA-compile the agent's update; None: a single agent
         yes, a population no (XLA's CPU kernels for the members' batched
         matrix products are slower than TensorFlow's, see
         bench/population_bench.py).
     """
-    args = protocols.resolve(dict(locals()))
+
+    env: str = config.setting("Gymnasium id (discrete actions).", "CartPole-v1")
+    agent: str = config.setting("How the model learns: omd | mle | vep.", "omd")
+    protocol: str = config.setting(
+        "default | reference (the paper's code): preset of "
+        + ", ".join(f"--{name}" for name in protocols.OPTIONS)
+        + "; a flag passed explicitly overrides it.",
+        "default",
+    )
+    model_hidden_dim: int = config.defaulted("model_hidden_dim", 32)
+    num_env_steps: int = config.defaulted("num_env_steps", 200_000)
+    init_steps: int = config.defaulted("init_steps", 1000)
+    q_lr: Optional[float] = config.setting(
+        protocols.help_text("q_lr", "Adam learning rate of the Q networks."), None
+    )
+    reset_q_optimizer: Optional[bool] = config.setting(
+        protocols.help_text(
+            "reset_q_optimizer", "Zero the Q Adam state before every update."
+        ),
+        None,
+    )
+    initializer: Optional[str] = config.setting(
+        protocols.help_text(
+            "initializer", "Kernel init of all networks: glorot | orthogonal."
+        ),
+        None,
+    )
+    update_order: Optional[str] = config.setting(
+        protocols.help_text(
+            "update_order",
+            "q_first | model_first (MLE/VEP: model step, then Q on a fresh batch).",
+        ),
+        None,
+    )
+    model_lr: float = config.defaulted("model_lr", 1e-3)
+    tau: float = config.defaulted("tau", 0.01)
+    alpha: float = config.setting("Soft-max temperature.", 0.01)
+    epsilon: float = config.setting("Probability of a random collect action.", 0.1)
+    td_target_bound: float = config.setting(
+        "Clip every TD target to [-B, B], beyond the paper (0: never; "
+        "CartPole's soft values lie in [0, 100.7]).",
+        0.0,
+    )
+    double_q: bool = config.setting(
+        "Two Q networks, the TD target from their minimum (off: one Q network, "
+        "the paper's Figure 7 ablation).",
+        True,
+    )
+    inner_steps: int = config.setting("K: inner Q steps per model step.", 1)
+    hidden_dim: int = config.setting("Hidden width of the Q networks.", 32)
+    num_seeds: int = config.setting(
+        "N > 1: a population of N agents (seeds seed … seed+N−1) trained in one "
+        "graph; one output folder per seed.",
+        1,
+    )
+    eval_interval: int = config.defaulted("eval_interval", 1000)
+    greedy_eval: bool = config.setting("Evaluate/export argmax Q.", False)
+    replay_capacity: int = config.defaulted("replay_capacity", 200_000)
+    jit_compile: Optional[bool] = config.setting(
+        "XLA-compile the agent update (unset: yes for one seed, no for "
+        "--num_seeds > 1).",
+        None,
+    )
+
+
+def make_trainer(root_dir, run_config=None, **changes):
+    """A `loop.Trainer` of a soft-Q agent, restored from ``root_dir`` if possible.
+
+    The run's settings are ``run_config`` (default `SoftQConfig()`) with the
+    keyword ``changes`` to its fields, e.g. ``make_trainer(root_dir,
+    agent="mle")``.  All settings are checked, and the environment is made,
+    before anything is written under ``root_dir``; a bad one raises
+    `checks.ConfigError` naming its flag.  A trainer made on the
+    ``root_dir`` of an earlier run resumes from its last checkpoint (see
+    `loop.Trainer` for the outputs).  Seeds Python, NumPy and TensorFlow
+    with ``seed``, the envs as `environments.make_envs`.  The run also
+    records whether the model's MLPs are alive at its start and end
+    (`model_health`), and the resolved settings (protocol applied) in
+    flags.json.
+    """
+    run_config = dataclasses.replace(run_config or SoftQConfig(), **changes)
+    args = protocols.resolve({"root_dir": root_dir, **dataclasses.asdict(run_config)})
     if args["jit_compile"] is None:
         args["jit_compile"] = args["num_seeds"] == 1
     _check(args)
@@ -252,46 +266,10 @@ def member_policy(population, single, member):
     return single.policy
 
 
-# Help of the binary's flag for each `make_trainer` keyword (see `cli`).
-FLAG_HELP = {
-    **cli.SHARED_FLAG_HELP,
-    "env": "Gymnasium id (discrete actions).",
-    "agent": "How the model learns: omd | mle | vep.",
-    "protocol": "default | reference (the paper's code): preset of "
-    + ", ".join(f"--{name}" for name in protocols.OPTIONS)
-    + "; a flag passed explicitly overrides it.",
-    "q_lr": protocols.help_text("q_lr", "Adam learning rate of the Q networks."),
-    "reset_q_optimizer": protocols.help_text(
-        "reset_q_optimizer", "Zero the Q Adam state before every update."
-    ),
-    "initializer": protocols.help_text(
-        "initializer", "Kernel init of all networks: glorot | orthogonal."
-    ),
-    "update_order": protocols.help_text(
-        "update_order", "q_first | model_first (MLE/VEP: model step, then Q on a "
-        "fresh batch)."
-    ),
-    "tau": "Polyak coefficient of the target networks.",
-    "alpha": "Soft-max temperature.",
-    "epsilon": "Probability of a random collect action.",
-    "td_target_bound": "Clip every TD target to [-B, B], beyond the paper "
-    "(0: never; CartPole's soft values lie in [0, 100.7]).",
-    "double_q": "Two Q networks, the TD target from their minimum (off: one Q "
-    "network, the paper's Figure 7 ablation).",
-    "inner_steps": "K: inner Q steps per model step.",
-    "hidden_dim": "Hidden width of the Q networks.",
-    "num_seeds": "N > 1: a population of N agents (seeds seed … seed+N−1) "
-    "trained in one graph; one output folder per seed.",
-    "greedy_eval": "Evaluate/export argmax Q.",
-    "jit_compile": "XLA-compile the agent update (unset: yes for one seed, no "
-    "for --num_seeds > 1).",
-}
-
-
-def train_eval(root_dir, **kwargs):
+def train_eval(root_dir, run_config=None, **changes):
     """Trains a soft-Q agent; returns the final mean eval return (float).
 
-    Arguments as for `make_trainer`; re-running with the same ``root_dir``
+    Settings as for `make_trainer`; re-running with the same ``root_dir``
     resumes training.
     """
-    return loop.run_and_close(make_trainer(root_dir, **kwargs))
+    return loop.run_and_close(make_trainer(root_dir, run_config, **changes))

@@ -1,11 +1,13 @@
 """The figures' grids are the paper's values (appendix D)."""
 
+import dataclasses
 import itertools
 import re
 
 import pytest
 
 from omd_tf.sweeps import figures
+from omd_tf.training import soft_q
 
 # The paper's values, written out again here (not read from the table).
 PAPER = {
@@ -90,3 +92,11 @@ def test_help_lists_every_figure_its_points_and_what_is_not_built():
     assert "[16, 32, 64, 128, 256, 512]" in text
     assert "inner_steps=1 inverse=identity double_q=False" in text
     assert "not built: the right panel" in text
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_each_trial_is_a_soft_q_config(figure):
+    """A grid point's keys are `SoftQConfig` fields (a misspelt axis fails here)."""
+    for point in figures.grid(figure, select_q_lr_tau=True):
+        run_config = dataclasses.replace(soft_q.SoftQConfig(), **point)
+        assert {name: getattr(run_config, name) for name in point} == point

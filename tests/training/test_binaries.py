@@ -3,12 +3,15 @@
 Each binary runs as a subprocess, as a user would start it.
 """
 
+import dataclasses
 import os
 import re
 
 import pytest
 
 from omd_tf.training import curves
+from omd_tf.training import sac
+from omd_tf.training import soft_q
 from omd_tf.training import run_lock
 
 TINY_FLAGS = (
@@ -51,6 +54,37 @@ def test_helpshort_lists_the_binarys_own_flags(run_binary, binary, wanted):
             assert re.search(f"  ({re.escape(flag)}|{re.escape(boolean)}): ", result.stdout), (help_flag, flag)
         assert "(default: " in result.stdout
         assert "--tf_" not in result.stdout  # TensorFlow's flags: --helpfull only.
+
+
+def _flag_blocks(help_output):
+    """{flag name: its help block, whitespace collapsed} of absl's help output."""
+    blocks = re.split(r"\n  --(?:\[no\])?", help_output)[1:]
+    return {
+        block.split(":", 1)[0]: " ".join(block.split(":", 1)[1].split())
+        for block in blocks
+    }
+
+
+@pytest.mark.parametrize(
+    "binary, config_class",
+    [("train_eval.py", soft_q.SoftQConfig), ("train_sac.py", sac.SacConfig)],
+)
+def test_each_config_field_is_a_flag_with_its_default_and_help(
+    run_binary, binary, config_class
+):
+    blocks = _flag_blocks(run_binary(binary, "--helpshort").stdout)
+    fields = dataclasses.fields(config_class)
+    assert {f.name for f in fields} | {"root_dir", "verbose"} == set(blocks)
+    for field in fields:
+        block = blocks[field.name]
+        assert block.startswith(" ".join(field.metadata["help"].split())), field.name
+        if field.default is None:  # Optional: unset unless given.
+            assert "(default: " not in block, field.name
+        else:
+            default = field.default
+            if isinstance(default, bool):
+                default = str(default).lower()
+            assert f"(default: '{default}')" in block, field.name
 
 
 def test_usage_error_is_one_line(tmp_path, run_binary):

@@ -1,5 +1,6 @@
 """train_eval / make_trainer: bad input, resume, SavedModel export, compare."""
 
+import dataclasses
 import os
 
 import numpy as np
@@ -116,24 +117,30 @@ def test_resume_after_interruption(tmp_path, eval_csv_steps, run_until_interrupt
     assert eval_csv_steps(root) == [400, 600, 800]  # No eval during random steps.
 
 
-def test_run_records_flags_and_refuses_to_resume_with_others(tmp_path):
+def test_run_records_its_config_and_refuses_to_resume_with_others(tmp_path):
     root = str(tmp_path / "run")
-    training.train_eval(root, num_env_steps=400, **TINY)
+    run_config = training.SoftQConfig(num_env_steps=400, **TINY)
+    training.train_eval(root, run_config)
     with open(os.path.join(root, curves.EVAL_PLOT), "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"  # The run plots its returns.
-    recorded = run_flags.read(root)
-    assert recorded["agent"] == "omd" and recorded["num_env_steps"] == 400
-    assert recorded["batch_size"] == TINY["batch_size"] and "root_dir" not in recorded
+    # Every field, the protocol's options and jit_compile resolved (one seed: XLA).
+    resolved = protocol.resolve({**dataclasses.asdict(run_config), "jit_compile": True})
+    assert run_flags.read(root) == resolved
+    assert resolved["q_lr"] == 1e-3 and resolved["batch_size"] == TINY["batch_size"]
     before = _files(root)
     with pytest.raises(
         training.ConfigError, match=r"--agent=mle \(the run: omd\).*--tau=0.5"
     ):
-        training.make_trainer(root, num_env_steps=400, agent="mle", tau=0.5, **TINY)
+        training.make_trainer(root, run_config, agent="mle", tau=0.5)
     assert _files(root) == before
     # A longer budget, another eval schedule or graph mode: a resume.
-    changed = dict(TINY, eval_interval=100, num_eval_episodes=2)
     resumed = training.make_trainer(
-        root, num_env_steps=600, jit_compile=False, **changed
+        root,
+        run_config,
+        num_env_steps=600,
+        jit_compile=False,
+        eval_interval=100,
+        num_eval_episodes=2,
     )
     assert resumed.env_steps == 400
     resumed.close()
