@@ -43,7 +43,8 @@ from omd_tf.training import soft_q  # noqa: E402
 BATCH = 256
 # The agents' arguments at `bin/train_eval.py`'s defaults (the paper's).
 AGENT_ARGS = loop.agent_arguments(
-    soft_q.make_agent, protocol.resolve(config.defaults(soft_q.SoftQConfig))
+    soft_q.make_agent,
+    {**protocol.resolve(config.defaults(soft_q.SoftQConfig)), "num_members": None},
 )
 
 
