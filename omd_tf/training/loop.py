@@ -549,6 +549,13 @@ class Trainer:
         steps, mean, _ = curves.mean_curve(member_curves)
         return dict(zip(steps, mean.tolist()))
 
+    def eval_policy(self, member=0):
+        """The `TFPolicy` that evaluates (and is exported): member ``member``'s
+        in a population (observations [B, D]), the agent's own otherwise."""
+        if self._num_members is None:
+            return self._eval_policy
+        return self._member_policy_fn(member)
+
     def _export(self):
         """Exports each live member's eval policy to its ``policy/`` (whole or not at all)."""
         for member in self.live_members:
@@ -556,13 +563,8 @@ class Trainer:
             path = os.path.join(run_dir, POLICY_DIR)
             partial = path + ".partial"
             shutil.rmtree(partial, ignore_errors=True)
-            policy = (
-                self._eval_policy
-                if self._num_members is None
-                else self._member_policy_fn(member)
-            )
             policy_saver.PolicySaver(
-                policy, train_step=self._agent.train_step_counter
+                self.eval_policy(member), train_step=self._agent.train_step_counter
             ).save(partial)
             shutil.rmtree(path, ignore_errors=True)
             os.rename(partial, path)

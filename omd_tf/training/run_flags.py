@@ -5,6 +5,7 @@ line per resume to ``root_dir/resume_history.jsonl``; `loop.trainer_for`
 refuses to resume a checkpointed run with flags that change what is learned.
 """
 
+import dataclasses
 import datetime
 import json
 import os
@@ -58,6 +59,19 @@ def read(root_dir):
         return None
     with tf.io.gfile.GFile(_path(root_dir)) as f:
         return json.load(f)
+
+
+def recorded_config(root_dir, config_class):
+    """The ``config_class`` the run in ``root_dir`` was started with; None: no record.
+
+    A field of `ADDED_FLAGS` missing from an older record takes its value there.
+    """
+    recorded = read(root_dir)
+    if recorded is None:
+        return None
+    fields = {field.name for field in dataclasses.fields(config_class)}
+    added = {name: value for name, value in ADDED_FLAGS.items() if name in fields}
+    return config_class(**{**added, **recorded})
 
 
 def write(root_dir, args):

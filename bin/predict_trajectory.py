@@ -1,0 +1,120 @@
+"""Trained models' one-step predictions along one real trajectory (Figure 5, right).
+
+    python bin/predict_trajectory.py --out_dir=docs/fig5_right \
+        --runs=runs/sweeps/ref10/trials/omd_model_hidden_dim1,runs/sweeps/ref5/trials/mle_model_hidden_dim1 \
+        --member_seed=2
+
+Restores each soft-Q run of --runs (a `bin/train_eval.py` root_dir, single
+run or population, rebuilt from its flags.json) at its last checkpoint.  The
+first run's eval policy (member --member_seed of a population) plays one
+episode of the real env, first reset seeded --env_seed, for at most
+--max_steps steps; every run's model (the same member) then predicts each
+next state s_{t+1} from the real (s_t, a_t).  Writes
+out_dir/trajectory_predictions.csv (per step: the action, the real next state
+and each model's prediction) and .png (one panel per observation dim), and
+prints per model and dim the standard deviation of its predictions beside
+the real states' and its mean squared error.
+"""
+
+import os
+
+from omd_tf import console  # First: quiets TensorFlow before it loads.
+
+from absl import app  # pylint: disable=g-bad-import-order
+from absl import flags
+import tensorflow as tf
+
+from omd_tf.training import checks
+from omd_tf.training import loop
+from omd_tf.training import run_flags
+from omd_tf.training import soft_q
+from omd_tf.training import trajectory
+
+flags.DEFINE_list("runs", None, "Soft-Q run root_dirs; the first one's policy plays.")
+flags.DEFINE_string("out_dir", None, "Where the CSV and PNG go.")
+flags.DEFINE_integer(
+    "member_seed", None, "Seed of the population member to use (unset: each run's --seed)."
+)
+flags.DEFINE_integer("env_seed", 0, "Seed of the trajectory's first env reset.")
+flags.DEFINE_integer("max_steps", 500, "Most steps of the trajectory.")
+flags.mark_flags_as_required(["runs", "out_dir"])
+flags.adopt_module_key_flags(console)
+FLAGS = flags.FLAGS
+
+BASENAME = "trajectory_predictions"
+
+
+def _restored(root_dir):
+    """(trainer restored at its last checkpoint, its config, member index or None)."""
+    run_config = run_flags.recorded_config(root_dir, soft_q.SoftQConfig)
+    has_checkpoint = tf.train.latest_checkpoint(os.path.join(root_dir, loop.CHECKPOINT_DIR))
+    if run_config is None or not has_checkpoint:
+        raise app.UsageError(
+            f"--runs: {root_dir!r} holds no bin/train_eval.py run with a checkpoint."
+        )
+    seed = run_config.seed if FLAGS.member_seed is None else FLAGS.member_seed
+    if not run_config.seed <= seed < run_config.seed + run_config.num_seeds:
+        raise app.UsageError(
+            f"--member_seed must be a seed of every run; {root_dir!r} has seeds "
+            f"{run_config.seed}-{run_config.seed + run_config.num_seeds - 1}, got {seed}."
+        )
+    try:
+        trainer = soft_q.make_trainer(root_dir, run_config)
+    except checks.ConfigError as err:
+        raise app.UsageError(f"--runs: {err}") from err
+    member = seed - run_config.seed if run_config.num_seeds > 1 else None
+    return trainer, run_config, member
+
+
+def _label(run_config, member_seed):
+    return f"{run_config.agent.upper()} width {run_config.model_hidden_dim} seed {member_seed}"
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    if FLAGS.max_steps <= 0:
+        raise app.UsageError(f"--max_steps must be positive, got {FLAGS.max_steps}.")
+    restored = [_restored(root_dir) for root_dir in FLAGS.runs]
+    try:
+        first, first_config, first_member = restored[0]
+        envs = {(c.env, c.num_distractors) for _, c, _ in restored}
+        if len(envs) > 1:
+            raise app.UsageError(f"--runs must share one env, got {sorted(envs)}.")
+        observations, actions = trajectory.rollout(
+            first_config.env,
+            first_config.num_distractors,
+            FLAGS.env_seed,
+            first.eval_policy(first_member or 0),
+            FLAGS.max_steps,
+        )
+        predictions = {
+            _label(c, c.seed + (m or 0)): trajectory.one_step_predictions(
+                t.agent.model_network, observations, actions, m
+            )
+            for t, c, m in restored
+        }
+    finally:
+        for trainer, _, _ in restored:
+            trainer.close()
+    names = trajectory.dim_names(first_config.env, observations.shape[1])
+    os.makedirs(FLAGS.out_dir, exist_ok=True)
+    path = os.path.join(FLAGS.out_dir, BASENAME)
+    trajectory.write_csv(path + ".csv", observations, actions, predictions, names)
+    title = (
+        f"{first_config.env}: one episode of {len(actions)} steps "
+        f"({next(iter(predictions))}'s policy, env seed {FLAGS.env_seed})"
+    )
+    trajectory.plot(path + ".png", observations, predictions, names, title)
+    print(title)
+    for row in trajectory.statistics(observations, predictions):
+        print(
+            f"{row['model']}, {names[row['dim']]}: std of prediction "
+            f"{row['prediction_std']:.3g} (real {row['true_std']:.3g}), "
+            f"MSE {row['mse']:.3g}"
+        )
+    print(f"wrote {path}.csv and .png")
+
+
+if __name__ == "__main__":
+    console.run(main)
