@@ -57,7 +57,8 @@ FIGURES = {
         {"model_hidden_dim": (1, 3)},
         "curves",
         model_error=True,
-        not_built="the right panel (predictions on a trajectory)",
+        not_built="the right panel (predictions along a trajectory: "
+        "bin/predict_trajectory.py on an OMD and an MLE trial)",
     ),
     "7": Figure(
         "Figure 7: inner steps K, single Q, inverse Jacobian (OMD)",

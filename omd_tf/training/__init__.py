@@ -16,6 +16,7 @@ compare       `compare`: agents side by side on one budget (the demo)
 curves        eval-return curves: read, mean ± standard error over seeds, plot
 summaries     a run's TensorBoard scalars read back
 cli           absl flags and `main` of the training binaries
+trajectory    models' one-step predictions along one real episode (Figure 5, right)
 """
 
 from omd_tf.training.checks import ConfigError
