@@ -66,16 +66,22 @@ def test_a_members_predictions_are_its_own_models():
 def test_binary_writes_the_trajectory_and_each_models_predictions(tmp_path, run_binary):
     root = str(tmp_path / "run")
     training.train_eval(root, num_env_steps=400, **TINY)  # Seeds 5, 6, 7.
+    player = str(tmp_path / "player")  # Plays; its model is not asked.
+    training.train_eval(
+        player, num_env_steps=400, agent="mle", **dict(TINY, num_seeds=1, seed=6)
+    )
     out_dir = str(tmp_path / "out")
     result = run_binary(
         "predict_trajectory.py",
         f"--runs={root}",
+        f"--policy_run={player}",
         f"--out_dir={out_dir}",
         "--member_seed=6",
         "--env_seed=1",
         "--max_steps=30",
     )
     assert result.returncode == 0, result.stderr
+    assert "(MLE width 32 seed 6's policy, env seed 1)" in result.stdout
     assert "OMD width 32 seed 6, cart velocity: std of prediction" in result.stdout
     with open(os.path.join(out_dir, "trajectory_predictions.csv")) as f:
         rows = list(csv.reader(f))
