@@ -23,9 +23,7 @@ in-graph columns show the math alone, without the ~1 ms per-call dispatch.
 
 import argparse
 import os
-import statistics
 import tempfile
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -33,6 +31,7 @@ import tensorflow as tf  # noqa: E402
 from tf_agents.agents.dqn import dqn_agent  # noqa: E402
 from tf_agents.utils import common  # noqa: E402
 
+import timing  # noqa: E402  (bench/timing.py)
 from omd_tf import networks  # noqa: E402
 from omd_tf import training  # noqa: E402
 from omd_tf.training import config  # noqa: E402
@@ -90,16 +89,9 @@ def per_call(train, experience, steps):
 
 
 def median_ms_per_step(fns, steps, repeats):
-    """Median over round-robin repeats of ms per step of each fn()."""
-    for fn in fns.values():
-        fn()  # trace / compile
-    times = {key: [] for key in fns}
-    for _ in range(repeats):
-        for key, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[key].append((time.perf_counter() - start) / steps * 1e3)
-    return {key: statistics.median(t) for key, t in times.items()}
+    """Median over round-robin repeats of ms per step of each fn() of ``steps`` steps."""
+    seconds = timing.median_seconds(fns, repeats)
+    return {key: s / steps * 1e3 for key, s in seconds.items()}
 
 
 def print_ratio_table(results, agents, modes, baseline, ratio_label, ms_digits):

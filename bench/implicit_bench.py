@@ -12,13 +12,12 @@ gradient ∂L/∂w measured in the same mode in this run.
 
 import argparse
 import os
-import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import tensorflow as tf  # noqa: E402
 
+import timing  # noqa: E402  (bench/timing.py)
 from omd_tf import implicit  # noqa: E402
 
 BATCH, WIDTH, IN_DIM, OUT_DIM = 256, 256, 8, 2
@@ -79,19 +78,6 @@ def primitives(w, theta, inner_loss, outer_loss, v):
     }
 
 
-def median_times(fns, repeats):
-    """Median seconds per call of each fn, timed round-robin (noise hits all)."""
-    for fn in fns.values():
-        fn()  # trace / compile
-    times = {key: [] for key in fns}
-    for _ in range(repeats):
-        for key, fn in fns.items():
-            start = time.perf_counter()
-            tf.nest.map_structure(lambda t: t.numpy(), fn())
-            times[key].append(time.perf_counter() - start)
-    return {key: statistics.median(t) for key, t in times.items()}
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=50)
@@ -104,7 +90,7 @@ def main():
         for name, fn in primitives(*problem).items()
         for mode, jit in (("graph", False), ("xla", True))
     }
-    results = median_times(compiled, args.repeats)
+    results = timing.median_seconds(compiled, args.repeats)
     base = {m: results["gradient dL/dw", m] for m in ("graph", "xla")}
     print(
         f"Implicit primitives: 2x{WIDTH} MLPs, batch {BATCH}, "
