@@ -23,10 +23,8 @@ from omd_tf import console  # First: quiets TensorFlow before it loads.
 
 from absl import app  # pylint: disable=g-bad-import-order
 from absl import flags
-import tensorflow as tf
 
-from omd_tf.training import checks
-from omd_tf.training import loop
+from omd_tf.training import cli
 from omd_tf.training import run_flags
 from omd_tf.training import soft_q
 from omd_tf.training import trajectory
@@ -51,21 +49,15 @@ BASENAME = "trajectory_predictions"
 def _restored(root_dir):
     """(trainer restored at its last checkpoint, its config, member index or None)."""
     run_config = run_flags.recorded_config(root_dir, soft_q.SoftQConfig)
-    has_checkpoint = tf.train.latest_checkpoint(os.path.join(root_dir, loop.CHECKPOINT_DIR))
-    if run_config is None or not has_checkpoint:
-        raise app.UsageError(
-            f"--runs: {root_dir!r} holds no bin/train_eval.py run with a checkpoint."
-        )
+    if run_config is None:
+        raise app.UsageError(f"--runs: {root_dir!r} holds no bin/train_eval.py run.")
     seed = run_config.seed if FLAGS.member_seed is None else FLAGS.member_seed
     if not run_config.seed <= seed < run_config.seed + run_config.num_seeds:
         raise app.UsageError(
             f"--member_seed must be a seed of every run; {root_dir!r} has seeds "
             f"{run_config.seed}-{run_config.seed + run_config.num_seeds - 1}, got {seed}."
         )
-    try:
-        trainer = soft_q.make_trainer(root_dir, run_config)
-    except checks.ConfigError as err:
-        raise app.UsageError(f"--runs: {err}") from err
+    trainer = cli.restored_trainer(soft_q.make_trainer, root_dir, run_config, "runs")
     member = seed - run_config.seed if run_config.num_seeds > 1 else None
     return trainer, run_config, member
 

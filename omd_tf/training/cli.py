@@ -72,22 +72,31 @@ def require_positive(name):
         raise app.UsageError(f"--{name} must be positive, got {value}.")
 
 
-def restored_trainer_from_flags(make_trainer, config_class):
-    """`trainer_from_flags` for a run to inspect: its last checkpoint restored.
+def restored_trainer(make_trainer, root_dir, run_config, flag="root_dir"):
+    """``make_trainer(root_dir, run_config)`` at the run's last checkpoint, to inspect.
 
-    A --root_dir without a readable checkpoint -> UsageError, before the
-    trainer is built (nothing is written).
+    A ``root_dir`` without a readable checkpoint or a ``run_config`` that
+    `make_trainer` refuses -> UsageError naming --``flag`` (the flag that gave
+    ``root_dir``); a missing checkpoint is found before the trainer is built,
+    so nothing is written.
     """
-    root_dir = flags.FLAGS.root_dir
-    if not tf.train.latest_checkpoint(
-        os.path.join(root_dir, loop.CHECKPOINT_DIR)
-    ):
-        raise app.UsageError(f"--root_dir={root_dir!r} has no checkpoint to inspect.")
-    trainer = trainer_from_flags(make_trainer, config_class)
+    if not tf.train.latest_checkpoint(os.path.join(root_dir, loop.CHECKPOINT_DIR)):
+        raise app.UsageError(f"--{flag}={root_dir!r} has no checkpoint to inspect.")
+    try:
+        trainer = make_trainer(root_dir, run_config)
+    except checks.ConfigError as err:
+        raise app.UsageError(f"--{flag}={root_dir!r}: {err}") from err
     if not trainer.env_steps:
         trainer.close()
-        raise app.UsageError(f"--root_dir={root_dir!r} has no readable checkpoint.")
+        raise app.UsageError(f"--{flag}={root_dir!r} has no readable checkpoint.")
     return trainer
+
+
+def restored_trainer_from_flags(make_trainer, config_class):
+    """`restored_trainer` of --root_dir with the flags' ``config_class``."""
+    return restored_trainer(
+        make_trainer, flags.FLAGS.root_dir, config_from_flags(config_class)
+    )
 
 
 def main_for(make_trainer, config_class):

@@ -3,7 +3,9 @@
 import csv
 import os
 
+from absl import app
 import numpy as np
+import pytest
 import tensorflow as tf
 from tf_agents.policies import random_tf_policy
 from tf_agents.specs import tensor_spec
@@ -11,6 +13,8 @@ from tf_agents.specs import tensor_spec
 from omd_tf import envs
 from omd_tf import networks
 from omd_tf import training
+from omd_tf.training import cli
+from omd_tf.training import soft_q
 from omd_tf.training import trajectory
 from tiny_population import TINY
 
@@ -106,3 +110,11 @@ def test_binary_writes_the_trajectory_and_each_models_predictions(tmp_path, run_
         "predict_trajectory.py: error: --member_seed must be a seed of every run; "
         f"{root!r} has seeds 5-7, got 9."
     )
+
+
+def test_a_run_without_checkpoint_is_refused_naming_the_flag_before_writing(tmp_path):
+    root = str(tmp_path / "run")
+    with pytest.raises(app.UsageError) as raised:
+        cli.restored_trainer(soft_q.make_trainer, root, soft_q.SoftQConfig(), "runs")
+    assert str(raised.value) == f"--runs={root!r} has no checkpoint to inspect."
+    assert not os.path.exists(root)
