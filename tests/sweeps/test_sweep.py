@@ -37,14 +37,31 @@ TINY = [
 TRIALS = ("omd_model_hidden_dim1", "omd_model_hidden_dim3")
 
 
+# A guard against a hung sweep, not a speed check: a tiny trial takes about a
+# minute on an idle machine and up to 8 minutes on a loaded one.
+HANG_GUARD_S = 900
+
+
 def _sweep(*flags):
+    """The sweep as a subprocess, in a session of its own (it and its Ray processes)."""
     return subprocess.Popen(
         [sys.executable, SWEEP, *flags],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=REPO,
+        start_new_session=True,
     )
+
+
+def _communicate(process):
+    """(stdout, stderr) of ``process``; past HANG_GUARD_S its session is killed, then raise."""
+    try:
+        return process.communicate(timeout=HANG_GUARD_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # No sweep or Ray process outlives the test.
+        process.communicate()
+        raise
 
 
 def _done_markers(out_dir):
@@ -54,10 +71,12 @@ def _done_markers(out_dir):
 def test_tiny_sweep_interrupted_after_one_trial_resumes_only_the_other(tmp_path):
     out_dir = str(tmp_path / "sweep")
     first = _sweep(f"--out_dir={out_dir}", *TINY)
+    deadline = time.monotonic() + HANG_GUARD_S
     while not _done_markers(out_dir) and first.poll() is None:
+        assert time.monotonic() < deadline, "no trial finished"
         time.sleep(0.2)
     first.send_signal(signal.SIGINT)  # Ctrl-C after the first trial.
-    _, stderr = first.communicate(timeout=120)
+    _, stderr = _communicate(first)
     assert first.returncode == 2, stderr
     (marker,) = _done_markers(out_dir)
     finished_dir = os.path.dirname(marker)
@@ -69,7 +88,7 @@ def test_tiny_sweep_interrupted_after_one_trial_resumes_only_the_other(tmp_path)
     assert "1 of 2 trials did not finish" in stderr.strip().splitlines()[-1]
 
     second = _sweep(f"--out_dir={out_dir}", *TINY)
-    stdout, stderr = second.communicate(timeout=300)
+    stdout, stderr = _communicate(second)
     assert second.returncode == 0, stderr
     assert stderr == ""
     lines = stdout.splitlines()
@@ -113,7 +132,7 @@ def test_tiny_sweep_interrupted_after_one_trial_resumes_only_the_other(tmp_path)
 
 def test_bad_flag_is_one_line_naming_it(tmp_path):
     process = _sweep(f"--out_dir={tmp_path}", "--figure=4_hidden", "--knob_values=1,5")
-    _, stderr = process.communicate(timeout=120)
+    _, stderr = _communicate(process)
     assert process.returncode == 1
     assert len(stderr.strip().splitlines()) == 1, stderr
     assert "--knob_values must be among 1, 2, 3, 4, 6, 12 for --figure=4_hidden" in stderr
