@@ -119,6 +119,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         value_networks=None,
         inner_steps=1,
         reset_q_optimizer=False,
+        q_lr_schedule=None,
         update_order="q_first",
         inverse="identity",
         inverse_options=None,
@@ -235,6 +236,14 @@ class OmdSoftQAgent(tf_agent.TFAgent):
                 "`update_order` must be 'q_first' for model_loss='omd' (its model "
                 "gradient needs the Q steps first)."
             )
+        # A schedule is serialised as a dict in the optimiser's config.
+        if q_lr_schedule is not None and isinstance(
+            q_optimizer.get_config()["learning_rate"], dict
+        ):
+            raise ValueError(
+                "`q_lr_schedule` needs a `q_optimizer` with a plain learning rate, "
+                "not a schedule."
+            )
         action_spec = tensor_spec.from_spec(action_spec)
         num_actions = networks.num_discrete_actions(action_spec)
         observation_spec = time_step_spec.observation
@@ -287,6 +296,7 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         self._model_optimizer = model_optimizer
         self._q_optimizer = q_optimizer
         self._reset_q_optimizer = reset_q_optimizer
+        self._q_lr_schedule = q_lr_schedule
         # Built now, not at the first step, so that their moments exist from
         # the start (for `reset_q_optimizer` and `member_variables`).
         q_optimizer.build(self.q_variables)
@@ -507,6 +517,10 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         if self._reset_q_optimizer:
             for variable in self._q_optimizer.variables:
                 variable.assign(tf.zeros_like(variable))
+        if self._q_lr_schedule is not None:
+            self._q_optimizer.learning_rate.assign(
+                self._q_lr_schedule(self.train_step_counter)
+            )
         for _ in range(self._model_learning.inner_steps):
             q_loss, q_mean = self._q_step(batch, weight, *predictions)
         return q_loss, q_mean

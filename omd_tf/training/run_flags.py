@@ -42,6 +42,8 @@ ADDED_FLAGS = {
     "model_shared_trunk": False,
     "double_q": True,
     "td_target_bound": 0.0,
+    "q_lr_decay_steps": 0,
+    "q_lr_final": 0.0,
 }
 
 

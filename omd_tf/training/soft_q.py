@@ -28,6 +28,8 @@ def make_agent(
     hidden_dim,
     initializer,
     q_lr,
+    q_lr_decay_steps,
+    q_lr_final,
     reset_q_optimizer,
     update_order,
     model_lr,
@@ -51,7 +53,9 @@ def make_agent(
     ``hidden_dim`` units; the model's
     dynamics and reward MLPs have two hidden layers of ``model_hidden_dim``
     units with ``model_activation``; all kernels, VEP's value networks
-    included, start from ``initializer``.  ``num_members`` N makes a
+    included, start from ``initializer``.  With ``q_lr_decay_steps`` > 0
+    the Q learning rate falls linearly from ``q_lr`` to ``q_lr_final`` over
+    that many train steps and stays there.  ``num_members`` N makes a
     population of N agents (every network with a member axis), None one.
     """
     observation_spec = time_step_spec.observation
@@ -74,6 +78,13 @@ def make_agent(
             num_members=num_members,
         ),
         q_optimizer=tf.keras.optimizers.Adam(q_lr),
+        q_lr_schedule=(
+            tf.keras.optimizers.schedules.PolynomialDecay(
+                q_lr, q_lr_decay_steps, end_learning_rate=q_lr_final
+            )
+            if q_lr_decay_steps
+            else None
+        ),
         model_optimizer=tf.keras.optimizers.Adam(model_lr),
         model_loss=agent,
         value_networks=(
@@ -113,6 +124,8 @@ def _check(args):
     )
     checks.in_interval("epsilon", args["epsilon"], 0, 1)
     checks.in_interval("td_target_bound", args["td_target_bound"], 0, float("inf"))
+    checks.non_negative_int("q_lr_decay_steps", args["q_lr_decay_steps"])
+    checks.in_interval("q_lr_final", args["q_lr_final"], 0, float("inf"))
     checks.boolean("reset_q_optimizer", args["reset_q_optimizer"])
     checks.boolean("double_q", args["double_q"])
     checks.one_of("initializer", args["initializer"], networks.INITIALIZERS)
@@ -137,6 +150,10 @@ class SoftQConfig(config.RunConfig):
         overrides the preset.  The run records the resolved values in
         flags.json.
       q_lr: Adam learning rate of the Q networks.
+      q_lr_decay_steps: beyond the paper: train steps over which the Q
+        learning rate falls linearly from ``q_lr`` to ``q_lr_final`` (then
+        stays there); 0 keeps it at ``q_lr``.
+      q_lr_final: the Q learning rate after ``q_lr_decay_steps``.
       reset_q_optimizer: zero the Q optimiser's state before every update
         (the reference code's OMD agent; see `agents.OmdSoftQAgent`).
       initializer: 'glorot' | 'orthogonal' kernels of every network (see
@@ -172,6 +189,14 @@ class SoftQConfig(config.RunConfig):
     init_steps: int = config.defaulted("init_steps", 1000)
     q_lr: Optional[float] = config.setting(
         protocols.help_text("q_lr", "Adam learning rate of the Q networks."), None
+    )
+    q_lr_decay_steps: int = config.setting(
+        "Beyond the paper: train steps over which the Q lr falls linearly from "
+        "--q_lr to --q_lr_final (0: constant --q_lr).",
+        0,
+    )
+    q_lr_final: float = config.setting(
+        "Q lr after --q_lr_decay_steps train steps.", 0.0
     )
     reset_q_optimizer: Optional[bool] = config.setting(
         protocols.help_text(

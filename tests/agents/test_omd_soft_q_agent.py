@@ -527,6 +527,27 @@ def test_bad_arguments_are_named(cartpole, make_agent):
         )
 
 
+def _q_steps_and_gradients(agent, experience):
+    """(Δw, ∂L(θ, w)/∂w) of one train call on ``experience``, after three on
+    other observations (so that a kept Adam state would show)."""
+    for _ in range(3):
+        agent.train(experience._replace(observation=-experience.observation))
+    with tf.GradientTape() as tape:
+        loss = _model_td_loss(agent, _transitions(experience))
+    grads = [g.numpy() for g in tape.gradient(loss, agent.q_variables)]
+    before = _values(agent.q_variables)
+    agent.train(experience)
+    steps = [w1 - w0 for w1, w0 in zip(_values(agent.q_variables), before)]
+    return steps, grads
+
+
+def _fraction_off_sign_steps(steps, grads, lr):
+    """Fraction of Q weights whose step is not −lr·sign(g) (tolerance 1e-3·lr)."""
+    off = [np.abs(s + lr * np.sign(g)) > 1e-3 * lr for s, g in zip(steps, grads)]
+    assert sum(np.sum(g == 0) for g in grads) > 0  # Dead Q units: steps of 0.
+    return sum(np.sum(o) for o in off) / sum(o.size for o in off)
+
+
 @pytest.mark.parametrize("reset", [True, False])
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_reset_q_optimizer_makes_every_q_step_plus_or_minus_lr(
@@ -548,21 +569,50 @@ def test_reset_q_optimizer_makes_every_q_step_plus_or_minus_lr(
         reset_q_optimizer=reset,
         jit_compile=jit_compile,
     )
-    for _ in range(3):
-        agent.train(experience._replace(observation=-experience.observation))
-    with tf.GradientTape() as tape:
-        loss = _model_td_loss(agent, _transitions(experience))
-    grads = [g.numpy() for g in tape.gradient(loss, agent.q_variables)]
-    before = _values(agent.q_variables)
-    agent.train(experience)
-    steps = [w1 - w0 for w1, w0 in zip(_values(agent.q_variables), before)]
-    off = [np.abs(s + lr * np.sign(g)) > 1e-3 * lr for s, g in zip(steps, grads)]
-    assert sum(np.sum(g == 0) for g in grads) > 0  # Dead Q units: steps of 0.
-    off_fraction = sum(np.sum(o) for o in off) / sum(o.size for o in off)
+    off_fraction = _fraction_off_sign_steps(
+        *_q_steps_and_gradients(agent, experience), lr
+    )
     if reset:
         assert off_fraction == 0
     else:
         assert off_fraction > 0.5
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_q_lr_schedule_sets_the_step_size_at_the_agents_train_step(
+    cartpole, experience, make_agent, jit_compile
+):
+    """With the reset and a linear decay 3e-4 → 3e-5 over 8 train steps, the
+    fourth update (train step 3) moves every Q weight by exactly ∓lr₃·sign(g),
+    lr₃ = 3e-4 − 2.7e-4·3/8, although the reset zeroes the optimiser's own
+    step count each update (tolerance as above)."""
+    lr0 = 3e-4
+    schedule = tf.keras.optimizers.schedules.PolynomialDecay(lr0, 8, lr0 / 10)
+    agent = make_agent(
+        cartpole,
+        "omd",
+        tf.keras.optimizers.Adam(lr0, epsilon=1e-20),
+        reset_q_optimizer=True,
+        q_lr_schedule=schedule,
+        jit_compile=jit_compile,
+    )
+    lr3 = lr0 - (lr0 - lr0 / 10) * 3 / 8
+    steps, grads = _q_steps_and_gradients(agent, experience)
+    assert _fraction_off_sign_steps(steps, grads, lr3) == 0
+    assert _fraction_off_sign_steps(steps, grads, lr0) > 0.5
+
+
+def test_q_lr_schedule_refuses_an_optimizer_with_its_own_schedule(
+    cartpole, make_agent
+):
+    schedule = tf.keras.optimizers.schedules.PolynomialDecay(3e-4, 8, 3e-5)
+    with pytest.raises(ValueError, match="`q_lr_schedule`"):
+        make_agent(
+            cartpole,
+            "omd",
+            tf.keras.optimizers.Adam(schedule),
+            q_lr_schedule=schedule,
+        )
 
 
 def _model_loss(agent, t, model_loss):

@@ -41,6 +41,8 @@ TINY = dict(
         (dict(num_distractors=-1), "--num_distractors"),
         (dict(protocol="paper"), "--protocol"),
         (dict(reset_q_optimizer="yes"), "--reset_q_optimizer"),
+        (dict(q_lr_decay_steps=-1), "--q_lr_decay_steps"),
+        (dict(q_lr_decay_steps=10, q_lr_final=-1e-4), "--q_lr_final"),
         (dict(initializer="he"), "--initializer"),
         (dict(agent="mle", update_order="q_last"), "--update_order"),
         (dict(agent="omd", update_order="model_first"), "--update_order"),
