@@ -541,6 +541,11 @@ def _q_steps_and_gradients(agent, experience):
     return steps, grads
 
 
+def _omd_agent_with_eps_free_adam(make_agent, env, lr, **kwargs):
+    """An OMD agent whose Q Adam has ε = 1e-20, so a first step is ∓lr exactly."""
+    return make_agent(env, "omd", tf.keras.optimizers.Adam(lr, epsilon=1e-20), **kwargs)
+
+
 def _fraction_off_sign_steps(steps, grads, lr):
     """Fraction of Q weights whose step is not −lr·sign(g) (tolerance 1e-3·lr)."""
     off = [np.abs(s + lr * np.sign(g)) > 1e-3 * lr for s, g in zip(steps, grads)]
@@ -562,12 +567,8 @@ def test_reset_q_optimizer_makes_every_q_step_plus_or_minus_lr(
     from three updates on other observations moves most weights otherwise.
     """
     lr = 3e-4
-    agent = make_agent(
-        cartpole,
-        "omd",
-        tf.keras.optimizers.Adam(lr, epsilon=1e-20),
-        reset_q_optimizer=reset,
-        jit_compile=jit_compile,
+    agent = _omd_agent_with_eps_free_adam(
+        make_agent, cartpole, lr, reset_q_optimizer=reset, jit_compile=jit_compile
     )
     off_fraction = _fraction_off_sign_steps(
         *_q_steps_and_gradients(agent, experience), lr
@@ -588,10 +589,10 @@ def test_q_lr_schedule_sets_the_step_size_at_the_agents_train_step(
     step count each update (tolerance as above)."""
     lr0 = 3e-4
     schedule = tf.keras.optimizers.schedules.PolynomialDecay(lr0, 8, lr0 / 10)
-    agent = make_agent(
+    agent = _omd_agent_with_eps_free_adam(
+        make_agent,
         cartpole,
-        "omd",
-        tf.keras.optimizers.Adam(lr0, epsilon=1e-20),
+        lr0,
         reset_q_optimizer=True,
         q_lr_schedule=schedule,
         jit_compile=jit_compile,
