@@ -126,6 +126,12 @@ def _label(row, axes):
     return " ".join([row["agent"].upper()] + [f"{axis}={row[axis]}" for axis in axes])
 
 
+def _seed_counts(line):
+    """'5', or '4-5' where a line's points kept different numbers of seeds."""
+    counts = sorted({row["num_seeds"] for row in line})
+    return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+
+
 def plot(path, figure, figure_rows):
     """The figure's PNG: final return vs knob, or eval curves (`Figure.plot`)."""
     spec = figures.FIGURES[figure]
@@ -149,7 +155,7 @@ def plot(path, figure, figure_rows):
             [values.index(row[knob]) for row in line],
             [row["final_mean"] for row in line],
             yerr=[row["final_se"] for row in line],
-            label=f"{label} ({line[0]['num_seeds']} seeds)",
+            label=f"{label} ({_seed_counts(line)} seeds)",
             marker="o",
             capsize=3,
         )

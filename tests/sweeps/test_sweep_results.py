@@ -5,6 +5,7 @@ import os
 
 import pytest
 import tensorflow as tf
+from matplotlib import axes
 
 from omd_tf.sweeps import results
 from omd_tf.training import curves
@@ -96,3 +97,22 @@ def test_model_error_of_a_trial_without_train_summaries_names_the_run(tmp_path):
     _record_model_errors(root_dir, [{1000: 0.5}])  # Seed 1 has none.
     with pytest.raises(ValueError, match="mle_h3_s1: no Diagnostics/model_next_obs_mse"):
         results.rows({root_dir: dict(agent="mle", model_hidden_dim=3)}, 0, 2, model_error=True)
+
+
+def test_a_line_whose_points_kept_different_seed_counts_says_so(tmp_path, monkeypatch):
+    """A point with a diverged seed (4 of 5 kept) labels its line '4-5 seeds'."""
+    labels = []
+    errorbar = axes.Axes.errorbar
+
+    def recording_errorbar(self, *args, **kwargs):
+        labels.append(kwargs["label"])
+        return errorbar(self, *args, **kwargs)
+
+    monkeypatch.setattr(axes.Axes, "errorbar", recording_errorbar)
+    figure_rows = [
+        ({"agent": "omd", "model_hidden_dim": width, "num_seeds": seeds,
+          "final_mean": 100.0, "final_se": 1.0}, None)
+        for width, seeds in ((1, 5), (2, 4))
+    ]
+    results.plot(str(tmp_path / "f.png"), "4_hidden", figure_rows)
+    assert labels == ["OMD (4-5 seeds)"]
