@@ -126,6 +126,10 @@ def _check(args):
     checks.in_interval("td_target_bound", args["td_target_bound"], 0, float("inf"))
     checks.non_negative_int("q_lr_decay_steps", args["q_lr_decay_steps"])
     checks.in_interval("q_lr_final", args["q_lr_final"], 0, float("inf"))
+    if args["q_lr_final"] and not args["q_lr_decay_steps"]:
+        raise checks.ConfigError(
+            "--q_lr_final applies with --q_lr_decay_steps > 0 only."
+        )
     checks.boolean("reset_q_optimizer", args["reset_q_optimizer"])
     checks.boolean("double_q", args["double_q"])
     checks.one_of("initializer", args["initializer"], networks.INITIALIZERS)

@@ -43,6 +43,7 @@ TINY = dict(
         (dict(reset_q_optimizer="yes"), "--reset_q_optimizer"),
         (dict(q_lr_decay_steps=-1), "--q_lr_decay_steps"),
         (dict(q_lr_decay_steps=10, q_lr_final=-1e-4), "--q_lr_final"),
+        (dict(q_lr_final=3e-5), "--q_lr_final applies with --q_lr_decay_steps"),
         (dict(initializer="he"), "--initializer"),
         (dict(agent="mle", update_order="q_last"), "--update_order"),
         (dict(agent="omd", update_order="model_first"), "--update_order"),
