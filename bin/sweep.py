@@ -3,6 +3,7 @@
     python bin/sweep.py --figure=4_hidden --out_dir=runs/fig4_hidden [--num_seeds=10]
         [--num_env_steps=200000] [--protocol=reference] [--select_q_lr_tau]
         [--ray_address=host:6379] [--cpus_per_trial=1] [--gpus_per_trial=0]
+        [--records_dir=DIR]
 
 Each grid point of the figure (see --figure's help for the paper's values)
 is one trial: a population of --num_seeds seeds trained by
@@ -14,7 +15,11 @@ per grid point: final eval return, mean and standard error over seeds) and
 .png; for Figure 5 also each point's final model next-state MSE in the CSV
 and figure_5_model_error.png, that MSE over training.  Re-running the same
 command runs only the unfinished trials (a half-run one resumes from its
-checkpoint) and then writes the figure.
+checkpoint) and then writes the figure.  --records_dir=DIR keeps every
+finished trial's records (the few kB its figure row is read from) in DIR
+too, and takes a trial found finished there instead of running it: a figure
+run piece by piece on several machines or sessions, with DIR kept (e.g. in
+version control), is written by the same command.
 Local Ray is started by the command; --ray_address joins a cluster, whose
 nodes must have this package installed and see --out_dir.
 """
@@ -54,6 +59,14 @@ flags.DEFINE_enum(
     "The figure; its grid:\n" + figures.table_text(),
 )
 flags.DEFINE_string("out_dir", None, "Output directory (re-running resumes).")
+flags.DEFINE_string(
+    "records_dir",
+    "",
+    "Keep each finished trial's records (flags, marker, per-seed eval CSVs: "
+    "a few kB, no checkpoints) in this folder too; a trial found finished "
+    "there is copied to --out_dir instead of being run.  Not for --figure=5, "
+    "whose model errors are read from the train summaries.",
+)
 flags.DEFINE_enum(
     "protocol",
     "default",
@@ -117,6 +130,11 @@ def _configs():
         checks.non_negative_int(name, FLAGS[name].value)
     checks.in_interval("gpus_per_trial", FLAGS.gpus_per_trial, 0, float("inf"))
     spec = figures.FIGURES[FLAGS.figure]
+    if FLAGS.records_dir and spec.model_error:
+        raise checks.ConfigError(
+            f"--records_dir keeps no train summaries, from which --figure="
+            f"{FLAGS.figure} reads its model errors."
+        )
     points = figures.grid(
         FLAGS.figure,
         agents=_checked_subset("agents", FLAGS.agents, spec.agents),
@@ -128,7 +146,13 @@ def _configs():
     train_kwargs = {name: FLAGS[name].value for name in TRAIN_FLAGS}
     train_kwargs["protocol"] = FLAGS.protocol
     configs = [
-        run.trial_config(FLAGS.out_dir, point, train_kwargs, FLAGS.cpus_per_trial)
+        run.trial_config(
+            FLAGS.out_dir,
+            point,
+            train_kwargs,
+            FLAGS.cpus_per_trial,
+            records_dir=FLAGS.records_dir or None,
+        )
         for point in points
     ]
     return points, configs

@@ -7,7 +7,12 @@ diverge and {seed: env step} of those that did, `member_failures`).  A
 trial is finished when that file exists and records the same training
 arguments; a re-run launches only the others, and a trial stopped half-way
 resumes from its checkpoint (the trainer resumes when its root_dir holds
-one).  The trial's own log lines (`train_eval`'s progress, diverged
+one).  With a records folder, a finished trial's records (`RECORDS`,
+`MEMBER_RECORDS` and its marker: the files its figure row is read from, a
+few kB; no checkpoints, summaries or policies) are copied there, and a trial whose records are there with the
+same arguments is copied back instead of being run: a figure built over
+several machines or sessions, or kept in version control, is written by the
+same command.  The trial's own log lines (`train_eval`'s progress, diverged
 members) go to ``TRIAL_LOG`` in its folder.  This marker, rather than
 `Tuner.restore`, decides what runs: it survives kill -9 of the driver at any moment (Tune's
 experiment state may be mid-write then), it does not depend on the Tune
@@ -19,6 +24,7 @@ import heapq
 import json
 import logging
 import os
+import shutil
 import socket
 import sys
 import time
@@ -39,6 +45,9 @@ DONE = "trial_done.json"
 TRIAL_LOG = "train_eval.log"
 LOG = "ray.log"
 TRIALS_DIR = "trials"
+# A finished trial's records: its own files (and `DONE`, copied last), each seed's.
+RECORDS = ("flags.json", "population_returns.csv")
+MEMBER_RECORDS = (curves.EVAL_CSV, "model_alive.json", member_failures.MARKER)
 
 
 def trial_dir(out_dir, point):
@@ -46,23 +55,65 @@ def trial_dir(out_dir, point):
     return os.path.join(out_dir, TRIALS_DIR, figures.trial_name(point))
 
 
-def trial_config(out_dir, point, train_kwargs, threads):
-    """What one trial runs: root_dir, `train_eval` keywords, TF threads."""
+def trial_config(out_dir, point, train_kwargs, threads, records_dir=None):
+    """What one trial runs: root_dir, `train_eval` keywords, TF threads, and
+    the folder of its records (under ``records_dir``, or None)."""
     kwargs = {**train_kwargs, **point}
     return {
         "root_dir": os.path.abspath(trial_dir(out_dir, point)),
         "kwargs": kwargs,
         "threads": threads,
+        "records_dir": records_dir and os.path.abspath(trial_dir(records_dir, point)),
     }
 
 
-def finished(config):
-    """Whether the trial of ``config`` has finished with these arguments."""
-    path = os.path.join(config["root_dir"], DONE)
+def finished(config, root_dir=None):
+    """Whether the trial of ``config`` has finished with these arguments (in
+    its root_dir, or in ``root_dir`` if given)."""
+    path = os.path.join(root_dir or config["root_dir"], DONE)
     if not os.path.isfile(path):
         return False
     with open(path) as f:
         return json.load(f)["kwargs"] == config["kwargs"]
+
+
+def _copy_records(config, source, destination):
+    """Copies the `RECORDS`, `MEMBER_RECORDS` and `DONE` of ``config``'s
+    trial that ``source`` (a trial folder) holds into ``destination``."""
+    kwargs = config["kwargs"]
+    members = zip(
+        population.member_dirs(source, kwargs["seed"], kwargs["num_seeds"]),
+        population.member_dirs(destination, kwargs["seed"], kwargs["num_seeds"]),
+    )
+    pairs = [(source, destination, name) for name in RECORDS]
+    pairs += [(a, b, name) for a, b in members for name in MEMBER_RECORDS]
+    for from_dir, to_dir, name in pairs:
+        if os.path.isfile(os.path.join(from_dir, name)):
+            os.makedirs(to_dir, exist_ok=True)
+            shutil.copyfile(os.path.join(from_dir, name), os.path.join(to_dir, name))
+    # The marker last: a copy cut short is not taken for a finished trial.
+    os.makedirs(destination, exist_ok=True)
+    shutil.copyfile(os.path.join(source, DONE), os.path.join(destination, DONE))
+
+
+def sync_records(config):
+    """Copies a finished trial's records between its root_dir and records_dir.
+
+    To records_dir when the trial has finished in its root_dir and its
+    records are not there yet; to root_dir when records_dir holds it
+    finished with the same arguments and root_dir does not.  Nothing
+    without a records_dir.  Returns whether the trial has finished (in either).
+    """
+    records_dir = config["records_dir"]
+    done_here = finished(config)
+    if records_dir is None:
+        return done_here
+    done_there = finished(config, records_dir)
+    if done_here and not done_there:
+        _copy_records(config, config["root_dir"], records_dir)
+    elif done_there and not done_here:
+        _copy_records(config, records_dir, config["root_dir"])
+    return done_here or done_there
 
 
 @contextlib.contextmanager
@@ -109,6 +160,7 @@ def _train(tune_config):
     }
     with atomic_file.writing(os.path.join(config["root_dir"], DONE)) as f:
         json.dump(result, f, indent=1)
+    sync_records(config)
     tune.report(
         {
             "final_returns": finals,
@@ -274,7 +326,9 @@ def run_trials(out_dir, configs, cpus, gpus, address):
     Args:
       out_dir: the sweep's folder; Ray's log goes to out_dir/ray.log and
         Tune's records to out_dir/ray_results.
-      configs: every trial of the sweep.
+      configs: every trial of the sweep; those finished in their records
+        folder are copied from there and not run, those finished here are
+        copied to their records folder (`sync_records`).
       cpus, gpus: resources per trial (TensorFlow gets ``cpus`` threads).
       address: '' for local Ray, else the cluster (see `connect`).
 
@@ -282,7 +336,7 @@ def run_trials(out_dir, configs, cpus, gpus, address):
       The configs that did not finish (empty when all did): failed, or
       stopped by Ctrl-C.
     """
-    todo = [config for config in configs if not finished(config)]
+    todo = [config for config in configs if not sync_records(config)]
     done_before = len(configs) - len(todo)
     print(
         f"{len(configs)} trials, {done_before} finished before; running {len(todo)} "

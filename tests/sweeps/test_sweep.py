@@ -130,12 +130,25 @@ def test_tiny_sweep_interrupted_after_one_trial_resumes_only_the_other(tmp_path)
             assert "env steps 2000/2000" in f.read()
 
 
-def test_bad_flag_is_one_line_naming_it(tmp_path):
-    process = _sweep(f"--out_dir={tmp_path}", "--figure=4_hidden", "--knob_values=1,5")
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (
+            ["--figure=4_hidden", "--knob_values=1,5"],
+            "--knob_values must be among 1, 2, 3, 4, 6, 12 for --figure=4_hidden",
+        ),
+        (
+            ["--figure=5", "--records_dir=records"],
+            "--records_dir keeps no train summaries, from which --figure=5 reads",
+        ),
+    ],
+)
+def test_bad_flag_is_one_line_naming_it(tmp_path, flags, message):
+    process = _sweep(f"--out_dir={tmp_path}", *flags)
     _, stderr = _communicate(process)
     assert process.returncode == 1
     assert len(stderr.strip().splitlines()) == 1, stderr
-    assert "--knob_values must be among 1, 2, 3, 4, 6, 12 for --figure=4_hidden" in stderr
+    assert message in stderr
     assert not os.listdir(tmp_path)
 
 
