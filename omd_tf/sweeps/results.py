@@ -5,7 +5,8 @@ seeds (`curves.summarize`); with the Q-lr × τ selection, of the pair with
 the largest mean final return at that point.  Seeds that diverged
 (`member_failures`) are left out of the row and named in its
 ``diverged_seeds`` (space-separated; ``num_seeds`` counts the others).
-q_lr and tau are those the trial ran with (its flags.json).  A figure
+q_lr, tau and adam_epsilon are those the trial ran with (its flags.json;
+a trial recorded before adam_epsilon was a flag ran with Keras' 1e-7).  A figure
 with ``model_error`` (Figure 5) also has each row's final next-state MSE of
 the models, mean ± standard error over seeds of each seed's last recorded
 value, and a second PNG of that MSE over training.
@@ -27,6 +28,8 @@ from omd_tf.training import run_flags
 from omd_tf.training import summaries
 
 SELECTED = tuple(figures.Q_LR_TAU)
+# The settings each row shows as its trial ran with them.
+RECORDED = SELECTED + ("adam_epsilon",)
 FIELDS = (
     "num_seeds",
     "env_steps",
@@ -89,11 +92,11 @@ def rows(trial_dirs, seed, num_seeds, model_error=False):
         members = Members([curves.read(d) for d in member_dirs])
         name = os.path.basename(root_dir)
         summary = curves.summarize(name, members.curves)
-        used = run_flags.read(root_dir)
+        used = {**run_flags.ADDED_FLAGS, **run_flags.read(root_dir)}
         key = _point_key(point)
         row = {
             **dict(key),
-            **{option: used[option] for option in SELECTED},
+            **{option: used[option] for option in RECORDED},
             "num_seeds": summary.num_seeds,
             "env_steps": summary.max_env_steps,
             "final_mean": summary.final_mean,
@@ -112,7 +115,7 @@ def rows(trial_dirs, seed, num_seeds, model_error=False):
 
 
 def write_csv(path, figure_rows):
-    """One line per row; columns: the grid's axes, q_lr, tau, `FIELDS` (and
+    """One line per row; columns: the grid's axes, `RECORDED`, `FIELDS` (and
     `MODEL_ERROR_FIELDS` where the rows have them)."""
     header = list(figure_rows[0][0])
     with atomic_file.writing(path) as f:

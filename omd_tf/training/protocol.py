@@ -7,13 +7,17 @@ values a run used, and a resume is checked against those values.
 
 * 'default': this project's choices: Q lr 1e-3, warm Adam state, Keras'
   glorot-uniform kernels (Q output U(±0.03)), Q steps before the model step
-  on one batch.
+  on one batch, Keras' Adam ε 1e-7.
 * 'reference': the paper's public JAX code (``evgenii-nikishin/omd``,
   ``cartpole/``): Q lr 3e-4; the OMD agent's Q optimiser reset before every
   update (an oddity of that code, not the paper's method: every inner step
   becomes ≈ lr·sign(g), see `agents.OmdSoftQAgent`), MLE / VEP keep their
   Adam state; orthogonal kernels, gain √2 hidden and 0.01 output; MLE / VEP
-  step the model first and then Q on a fresh batch with the updated model.
+  step the model first and then Q on a fresh batch with the updated model;
+  optax's Adam ε 1e-8 (Q and model).  The ε matters where gradients are as
+  small as it: VEP's dynamics MLP, which learns only from value differences
+  of 0.01-scaled random value networks, had an Adam √v̂ of 1e-9-1e-7 per
+  weight late in a run (Keras' 1e-7 then damps its steps 2-100×).
 
 Reference choices that are not options: float64 (the replay data, specs,
 networks and XLA update are float32 throughout; float32 vs float64 changes
@@ -30,7 +34,7 @@ budget are the defaults of both protocols.
 from omd_tf.training import checks
 
 PROTOCOLS = ("default", "reference")
-OPTIONS = ("q_lr", "reset_q_optimizer", "initializer", "update_order")
+OPTIONS = ("q_lr", "reset_q_optimizer", "initializer", "update_order", "adam_epsilon")
 
 
 def values(protocol, agent):
@@ -41,12 +45,14 @@ def values(protocol, agent):
             reset_q_optimizer=False,
             initializer="glorot",
             update_order="q_first",
+            adam_epsilon=1e-7,
         )
     return dict(
         q_lr=3e-4,
         reset_q_optimizer=agent == "omd",
         initializer="orthogonal",
         update_order="q_first" if agent == "omd" else "model_first",
+        adam_epsilon=1e-8,
     )
 
 

@@ -44,6 +44,7 @@ ADDED_FLAGS = {
     "td_target_bound": 0.0,
     "q_lr_decay_steps": 0,
     "q_lr_final": 0.0,
+    "adam_epsilon": 1e-7,
 }
 
 

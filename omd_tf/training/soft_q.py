@@ -32,6 +32,7 @@ def make_agent(
     q_lr_final,
     reset_q_optimizer,
     update_order,
+    adam_epsilon,
     model_lr,
     tau,
     alpha,
@@ -77,7 +78,7 @@ def make_agent(
             initializer=initializer,
             num_members=num_members,
         ),
-        q_optimizer=tf.keras.optimizers.Adam(q_lr),
+        q_optimizer=tf.keras.optimizers.Adam(q_lr, epsilon=adam_epsilon),
         q_lr_schedule=(
             tf.keras.optimizers.schedules.PolynomialDecay(
                 q_lr, q_lr_decay_steps, end_learning_rate=q_lr_final
@@ -85,7 +86,7 @@ def make_agent(
             if q_lr_decay_steps
             else None
         ),
-        model_optimizer=tf.keras.optimizers.Adam(model_lr),
+        model_optimizer=tf.keras.optimizers.Adam(model_lr, epsilon=adam_epsilon),
         model_loss=agent,
         value_networks=(
             networks.vep_value_networks(
@@ -126,6 +127,7 @@ def _check(args):
     checks.in_interval("td_target_bound", args["td_target_bound"], 0, float("inf"))
     checks.non_negative_int("q_lr_decay_steps", args["q_lr_decay_steps"])
     checks.in_interval("q_lr_final", args["q_lr_final"], 0, float("inf"))
+    checks.positive_float("adam_epsilon", args["adam_epsilon"])
     if args["q_lr_final"] and not args["q_lr_decay_steps"]:
         raise checks.ConfigError(
             "--q_lr_final applies with --q_lr_decay_steps > 0 only."
@@ -149,7 +151,8 @@ class SoftQConfig(config.RunConfig):
       agent: 'omd' | 'mle' | 'vep', how the model is trained.
       protocol: 'default' (this project's choices) | 'reference' (the
         paper's public code; see `protocol`): the preset of ``q_lr``,
-        ``reset_q_optimizer``, ``initializer`` and ``update_order``.  Each
+        ``reset_q_optimizer``, ``initializer``, ``update_order`` and
+        ``adam_epsilon``.  Each
         of them left None takes the preset's value; one set explicitly
         overrides the preset.  The run records the resolved values in
         flags.json.
@@ -164,6 +167,7 @@ class SoftQConfig(config.RunConfig):
         `omd_tf.networks.mlp.kernel_initializers`).
       update_order: 'q_first' | 'model_first' (MLE / VEP: model step, then
         the Q step on a second batch, with the updated model).
+      adam_epsilon: ε > 0 of the Q and the model Adam optimisers.
       alpha: soft-max temperature.
       epsilon: probability of a random collect action.
       td_target_bound: B ≥ 0; every TD target is clipped to [−B, B]
@@ -218,6 +222,13 @@ class SoftQConfig(config.RunConfig):
         protocols.help_text(
             "update_order",
             "q_first | model_first (MLE/VEP: model step, then Q on a fresh batch).",
+        ),
+        None,
+    )
+    adam_epsilon: Optional[float] = config.setting(
+        protocols.help_text(
+            "adam_epsilon", "ε of the Q and model Adam optimisers (Keras' 1e-7, "
+            "optax's 1e-8)."
         ),
         None,
     )

@@ -12,10 +12,13 @@ from omd_tf.training import curves
 from omd_tf.training import run_flags
 
 
-def _trial(root, name, q_lr, finals):
-    """A finished trial's folder: flags.json and one eval CSV per seed."""
+def _trial(root, name, q_lr, finals, **recorded):
+    """A finished trial's folder: flags.json (q_lr, tau 0.01 and ``recorded``)
+    and one eval CSV per seed."""
     root_dir = os.path.join(root, name)
-    run_flags.write(root_dir, {"root_dir": root_dir, "q_lr": q_lr, "tau": 0.01})
+    run_flags.write(
+        root_dir, {"root_dir": root_dir, "q_lr": q_lr, "tau": 0.01, **recorded}
+    )
     for seed, final in enumerate(finals):
         member = os.path.join(root_dir, f"{name}_s{seed}")
         os.makedirs(member)
@@ -25,6 +28,7 @@ def _trial(root, name, q_lr, finals):
 
 
 def test_rows_keep_the_best_q_lr_tau_of_each_point(tmp_path):
+    """And show each trial's recorded Adam ε (Keras' 1e-7 where none is)."""
     trials = {
         _trial(tmp_path, "omd_h1_lo", 3e-4, [100.0, 200.0]): dict(
             agent="omd", model_hidden_dim=1, q_lr=3e-4, tau=0.01
@@ -32,16 +36,18 @@ def test_rows_keep_the_best_q_lr_tau_of_each_point(tmp_path):
         _trial(tmp_path, "omd_h1_hi", 3e-3, [300.0, 500.0]): dict(
             agent="omd", model_hidden_dim=1, q_lr=3e-3, tau=0.01
         ),
-        _trial(tmp_path, "omd_h2_lo", 3e-4, [50.0, 70.0]): dict(
+        _trial(tmp_path, "omd_h2_lo", 3e-4, [50.0, 70.0], adam_epsilon=1e-8): dict(
             agent="omd", model_hidden_dim=2, q_lr=3e-4, tau=0.01
         ),
     }
     figure_rows = results.rows(trials, seed=0, num_seeds=2)
     assert [row for row, _ in figure_rows] == [
-        dict(agent="omd", model_hidden_dim=1, q_lr=3e-3, tau=0.01, num_seeds=2,
+        dict(agent="omd", model_hidden_dim=1, q_lr=3e-3, tau=0.01,
+             adam_epsilon=1e-7, num_seeds=2,
              env_steps=2000, final_mean=400.0, final_se=100.0, diverged_seeds="",
              trial="omd_h1_hi"),
-        dict(agent="omd", model_hidden_dim=2, q_lr=3e-4, tau=0.01, num_seeds=2,
+        dict(agent="omd", model_hidden_dim=2, q_lr=3e-4, tau=0.01,
+             adam_epsilon=1e-8, num_seeds=2,
              env_steps=2000, final_mean=60.0, final_se=10.0, diverged_seeds="",
              trial="omd_h2_lo"),
     ]

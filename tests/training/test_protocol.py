@@ -12,27 +12,38 @@ def _resolved(**args):
 
 def test_preset_fills_unset_options_and_explicit_ones_win():
     assert _resolved(protocol="default", agent="omd") == dict(
-        q_lr=1e-3, reset_q_optimizer=False, initializer="glorot", update_order="q_first"
+        q_lr=1e-3,
+        reset_q_optimizer=False,
+        initializer="glorot",
+        update_order="q_first",
+        adam_epsilon=1e-7,
     )
     assert _resolved(protocol="reference", agent="omd") == dict(
         q_lr=3e-4,
         reset_q_optimizer=True,
         initializer="orthogonal",
         update_order="q_first",
+        adam_epsilon=1e-8,
     )
     assert _resolved(protocol="reference", agent="mle") == dict(
         q_lr=3e-4,
         reset_q_optimizer=False,
         initializer="orthogonal",
         update_order="model_first",
+        adam_epsilon=1e-8,
     )
     assert _resolved(
-        protocol="reference", agent="omd", q_lr=1e-3, reset_q_optimizer=False
+        protocol="reference",
+        agent="omd",
+        q_lr=1e-3,
+        reset_q_optimizer=False,
+        adam_epsilon=1e-7,
     ) == dict(
         q_lr=1e-3,
         reset_q_optimizer=False,
         initializer="orthogonal",
         update_order="q_first",
+        adam_epsilon=1e-7,
     )
 
 

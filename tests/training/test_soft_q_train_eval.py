@@ -48,6 +48,7 @@ TINY = dict(
         (dict(agent="mle", update_order="q_last"), "--update_order"),
         (dict(agent="omd", update_order="model_first"), "--update_order"),
         (dict(protocol="reference", q_lr=0.0), "--q_lr"),
+        (dict(adam_epsilon=0.0), "--adam_epsilon"),
         (dict(likelihood_weight=-0.1), "--likelihood_weight"),
         (dict(num_seeds=0), "--num_seeds"),
         (dict(num_seeds=-2), "--num_seeds"),
@@ -157,6 +158,9 @@ def test_reference_mle_run_records_resolved_flags_and_alive_flags(tmp_path):
         root, protocol="reference", num_env_steps=400, **args
     )
     agent, batch_sizes = trainer.agent, []
+    # optax's Adam ε, for the Q and the model optimisers alike.
+    model_optimizer = agent._model_learning.model_optimizer
+    assert agent._q_optimizer.epsilon == model_optimizer.epsilon == 1e-8
 
     def train(experience):
         batch_sizes.append(experience.observation.shape[0])
