@@ -348,6 +348,12 @@ class OmdSoftQAgent(tf_agent.TFAgent):
         return self._model_network
 
     @property
+    def model_optimizer(self):
+        """The model's optimiser; its ``learning_rate`` is a variable that can
+        be set, e.g. to 0 to freeze the model after a restore."""
+        return self._model_learning.model_optimizer
+
+    @property
     def value_networks(self):
         """VEP's fixed random value networks (empty unless model_loss='vep')."""
         return self._value_networks

@@ -39,6 +39,7 @@ def _foreign_lines(stderr):
         ("inspect_model.py", ["--root_dir", "--agent", "--num_samples"]),
         ("inspect_hypergradient.py", ["--root_dir", "--agent", "--num_batches"]),
         ("inspect_seeds.py", ["--root_dir", "--num_seeds", "--cg_iterations"]),
+        ("continue_frozen.py", ["--from_dir", "--root_dir", "--extra_env_steps"]),
         ("demo.py", ["--out_dir", "--num_env_steps"]),
         ("tabular.py", ["--out_dir", "--experiment", "--jit_compile"]),
         ("summarize_runs.py", ["--out_dir", "--last_n"]),

@@ -332,3 +332,45 @@ def test_inspect_model_reports_live_units_of_a_run(tmp_path, run_binary):
     assert lines[-1].startswith("predicted reward mean")
     assert "real reward mean 1.000 std 0.000" in lines[-1]  # CartPole: always 1.
     assert _files(root) == before  # Inspecting writes nothing.
+
+
+def _checkpoint_values(root_dir, prefix):
+    """{key: value} of the last checkpoint's variables under ``prefix``."""
+    path = tf.train.latest_checkpoint(os.path.join(root_dir, "checkpoints"))
+    reader = tf.train.load_checkpoint(path)
+    return {
+        key: reader.get_tensor(key)
+        for key in reader.get_variable_to_shape_map()
+        if key.startswith(prefix) and key.endswith("VARIABLE_VALUE")
+    }
+
+
+def test_continue_frozen_trains_q_on_the_frozen_model(tmp_path, run_binary):
+    source = str(tmp_path / "run")
+    training.train_eval(source, num_env_steps=400, num_seeds=2, seed=3, **TINY)
+    before = _files(source)
+    frozen = str(tmp_path / "frozen")
+    result = run_binary(
+        "continue_frozen.py",
+        f"--from_dir={source}",
+        f"--root_dir={frozen}",
+        "--extra_env_steps=400",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-2].startswith("seed 3: ")
+    assert _files(source) == before  # The source run is not touched.
+    assert tf.train.latest_checkpoint(f"{frozen}/checkpoints").endswith("ckpt-800")
+    # 400 more train steps: every model weight as it was, the Q weights moved.
+    for prefix, moved in (("agent/_model_network/", False), ("agent/_q_networks/", True)):
+        old, new = _checkpoint_values(source, prefix), _checkpoint_values(frozen, prefix)
+        assert old and old.keys() == new.keys()
+        changed = [key for key in old if not np.array_equal(old[key], new[key])]
+        assert bool(changed) == moved, (prefix, changed)
+
+    again = run_binary("continue_frozen.py", f"--from_dir={source}", f"--root_dir={frozen}")
+    assert again.returncode != 0 and f"--root_dir={frozen!r} exists" in again.stderr
+    empty = run_binary(
+        "continue_frozen.py", f"--from_dir={tmp_path}", f"--root_dir={tmp_path}/x"
+    )
+    assert empty.returncode != 0 and "holds no checkpointed soft-Q run" in empty.stderr
+    assert not os.path.exists(f"{tmp_path}/x")
