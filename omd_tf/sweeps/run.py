@@ -9,10 +9,10 @@ arguments; a re-run launches only the others, and a trial stopped half-way
 resumes from its checkpoint (the trainer resumes when its root_dir holds
 one).  With a records folder, a finished trial's records (`RECORDS`,
 `MEMBER_RECORDS` and its marker: the files its figure row is read from, a
-few kB; no checkpoints, summaries or policies) are copied there, and a trial whose records are there with the
-same arguments is copied back instead of being run: a figure built over
-several machines or sessions, or kept in version control, is written by the
-same command.  The trial's own log lines (`train_eval`'s progress, diverged
+few kB; no checkpoints, summaries or policies) are copied there, and a
+trial whose records are there with the same arguments is copied back
+instead of being run: a figure built over several machines or sessions, or
+kept in version control, is written by the same command.  The trial's own log lines (`train_eval`'s progress, diverged
 members) go to ``TRIAL_LOG`` in its folder.  This marker, rather than
 `Tuner.restore`, decides what runs: it survives kill -9 of the driver at any moment (Tune's
 experiment state may be mid-write then), it does not depend on the Tune
