@@ -22,7 +22,6 @@ from omd_tf import console  # First: quiets TensorFlow before it loads.
 
 from absl import app  # pylint: disable=g-bad-import-order
 from absl import flags
-import numpy as np
 import tensorflow as tf
 
 from omd_tf.training import cli
@@ -52,12 +51,6 @@ def _copy_run(from_dir, root_dir):
         os.path.join(from_dir, loop.CHECKPOINT_DIR),
         os.path.join(root_dir, loop.CHECKPOINT_DIR),
     )
-
-
-def _last_evals_mean(run_dir):
-    """Mean of the last `LAST_EVALS` eval returns of one seed's folder."""
-    curve = curves.read(run_dir)
-    return float(np.mean([curve[step] for step in sorted(curve)[-LAST_EVALS:]]))
 
 
 def main(argv):
@@ -92,8 +85,9 @@ def main(argv):
     after = population.member_dirs(FLAGS.root_dir, config.seed, config.num_seeds)
     for k, (old, new) in enumerate(zip(before, after)):
         print(
-            f"seed {config.seed + k}: {_last_evals_mean(old):.1f} -> "
-            f"{_last_evals_mean(new):.1f}"
+            f"seed {config.seed + k}: "
+            f"{curves.last_n_mean(curves.read(old), LAST_EVALS):.1f} -> "
+            f"{curves.last_n_mean(curves.read(new), LAST_EVALS):.1f}"
         )
 
 

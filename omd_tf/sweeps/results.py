@@ -6,8 +6,8 @@ the largest mean final return at that point.  Seeds that diverged
 (`member_failures`) are left out of the row and named in its
 ``diverged_seeds`` (space-separated; ``num_seeds`` counts the others).
 q_lr, tau and adam_epsilon are those the trial ran with (its flags.json;
-a trial recorded before adam_epsilon was a flag ran with Keras' 1e-7).  A figure
-with ``model_error`` (Figure 5) also has each row's final next-state MSE of
+a trial recorded before adam_epsilon was a flag ran with Keras' 1e-7).  A
+figure with ``model_error`` (Figure 5) also has each row's final next-state MSE of
 the models, mean ± standard error over seeds of each seed's last recorded
 value, and a second PNG of that MSE over training.
 """

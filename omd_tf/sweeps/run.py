@@ -12,8 +12,9 @@ one).  With a records folder, a finished trial's records (`RECORDS`,
 few kB; no checkpoints, summaries or policies) are copied there, and a
 trial whose records are there with the same arguments is copied back
 instead of being run: a figure built over several machines or sessions, or
-kept in version control, is written by the same command.  The trial's own log lines (`train_eval`'s progress, diverged
-members) go to ``TRIAL_LOG`` in its folder.  This marker, rather than
+kept in version control, is written by the same command.  The trial's own
+log lines (`train_eval`'s progress, diverged members) go to ``TRIAL_LOG``
+in its folder.  This marker, rather than
 `Tuner.restore`, decides what runs: it survives kill -9 of the driver at any moment (Tune's
 experiment state may be mid-write then), it does not depend on the Tune
 experiment that ran the trial, and a changed flag is seen per trial.
@@ -38,7 +39,9 @@ from omd_tf.sweeps import figures
 from omd_tf.training import checks
 from omd_tf.training import curves
 from omd_tf.training import member_failures
+from omd_tf.training import model_health
 from omd_tf.training import population
+from omd_tf.training import run_flags
 from omd_tf.training import soft_q
 
 DONE = "trial_done.json"
@@ -46,8 +49,8 @@ TRIAL_LOG = "train_eval.log"
 LOG = "ray.log"
 TRIALS_DIR = "trials"
 # A finished trial's records: its own files (and `DONE`, copied last), each seed's.
-RECORDS = ("flags.json", "population_returns.csv")
-MEMBER_RECORDS = (curves.EVAL_CSV, "model_alive.json", member_failures.MARKER)
+RECORDS = (run_flags.FILE, population.CSV)
+MEMBER_RECORDS = (curves.EVAL_CSV, model_health.FILE, member_failures.MARKER)
 
 
 def trial_dir(out_dir, point):

@@ -86,6 +86,11 @@ class Summary(NamedTuple):
     best_se: float
 
 
+def last_n_mean(curve, last_n):
+    """Mean of the last ``last_n`` returns of ``curve`` ({env step: return})."""
+    return float(np.mean([curve[step] for step in sorted(curve)[-last_n:]]))
+
+
 def summarize(config, curves, last_n=10):
     """`Summary` of ``config`` from its seeds' curves ({step: return} each)."""
     if not curves or any(not curve for curve in curves):
@@ -93,9 +98,7 @@ def summarize(config, curves, last_n=10):
     if last_n <= 0:
         raise ValueError(f"`last_n` must be a positive int, got {last_n!r}.")
     finals = [curve[max(curve)] for curve in curves]
-    last_means = [
-        np.mean([curve[s] for s in sorted(curve)[-last_n:]]) for curve in curves
-    ]
+    last_means = [last_n_mean(curve, last_n) for curve in curves]
     bests = [max(curve.values()) for curve in curves]
     last_steps = [max(curve) for curve in curves]
     return Summary(
