@@ -4,10 +4,13 @@ Each trial trains one grid point's population of seeds with
 `soft_q.train_eval` in ``out_dir/trials/<name>`` and, when it is done, writes
 ``trial_done.json`` there (with the final returns of the seeds that did not
 diverge and {seed: env step} of those that did, `member_failures`).  A
-trial is finished when that file exists and records the same training
-arguments; a re-run launches only the others, and a trial stopped half-way
-resumes from its checkpoint (the trainer resumes when its root_dir holds
-one).  With a records folder, a finished trial's records (`RECORDS`,
+trial is finished when that file exists, records the same training
+arguments, and its flags.json holds the settings those arguments give with
+this code (a protocol preset may have changed since); a re-run launches
+only the others, and a trial stopped half-way resumes from its checkpoint
+(the trainer resumes when its root_dir holds one).  A trial folder holding
+a run of other settings stops the sweep before it starts (it could not
+resume), naming the settings that differ.  With a records folder, a finished trial's records (`RECORDS`,
 `MEMBER_RECORDS` and its marker: the files its figure row is read from, a
 few kB; no checkpoints, summaries or policies) are copied there, and a
 trial whose records are there with the same arguments is copied back
@@ -70,20 +73,51 @@ def trial_config(out_dir, point, train_kwargs, threads, records_dir=None):
     }
 
 
+def setting_differences(config, root_dir=None):
+    """How the run in the trial's folder (its root_dir, or ``root_dir``)
+    differs from what ``config``'s arguments give with this code
+    (`run_flags.differences`): e.g. a protocol preset changed since it ran."""
+    folder = root_dir or config["root_dir"]
+    return run_flags.differences(folder, soft_q.resolved_args(folder, **config["kwargs"]))
+
+
 def finished(config, root_dir=None):
-    """Whether the trial of ``config`` has finished with these arguments (in
-    its root_dir, or in ``root_dir`` if given)."""
+    """Whether the trial of ``config`` has finished with these arguments and
+    the settings they give now (in its root_dir, or in ``root_dir`` if given)."""
     path = os.path.join(root_dir or config["root_dir"], DONE)
     if not os.path.isfile(path):
         return False
     with open(path) as f:
-        return json.load(f)["kwargs"] == config["kwargs"]
+        if json.load(f)["kwargs"] != config["kwargs"]:
+            return False
+    return not setting_differences(config, root_dir)
+
+
+def check_settings(configs):
+    """Raises `checks.ConfigError` if a trial's root_dir holds a run made
+    with other settings than its arguments give now (it could not resume).
+    """
+    stale = [
+        f"{os.path.basename(config['root_dir'])}: {'; '.join(differ)}"
+        for config in configs
+        if (differ := setting_differences(config))
+    ]
+    if stale:
+        raise checks.ConfigError(
+            f"--out_dir holds trials run with other settings than these flags "
+            f"give now ({' | '.join(stale)}); move those trial folders aside to "
+            f"re-run them."
+        )
 
 
 def _copy_records(config, source, destination):
     """Copies the `RECORDS`, `MEMBER_RECORDS` and `DONE` of ``config``'s
     trial that ``source`` (a trial folder) holds into ``destination``."""
     kwargs = config["kwargs"]
+    # The marker first: records of a superseded trial being replaced are not
+    # taken for a finished one meanwhile.
+    if os.path.isfile(os.path.join(destination, DONE)):
+        os.remove(os.path.join(destination, DONE))
     members = zip(
         population.member_dirs(source, kwargs["seed"], kwargs["num_seeds"]),
         population.member_dirs(destination, kwargs["seed"], kwargs["num_seeds"]),
@@ -91,9 +125,12 @@ def _copy_records(config, source, destination):
     pairs = [(source, destination, name) for name in RECORDS]
     pairs += [(a, b, name) for a, b in members for name in MEMBER_RECORDS]
     for from_dir, to_dir, name in pairs:
+        copy = os.path.join(to_dir, name)
         if os.path.isfile(os.path.join(from_dir, name)):
             os.makedirs(to_dir, exist_ok=True)
-            shutil.copyfile(os.path.join(from_dir, name), os.path.join(to_dir, name))
+            shutil.copyfile(os.path.join(from_dir, name), copy)
+        elif os.path.isfile(copy):  # A superseded trial's, e.g. a seed's divergence.
+            os.remove(copy)
     # The marker last: a copy cut short is not taken for a finished trial.
     os.makedirs(destination, exist_ok=True)
     shutil.copyfile(os.path.join(source, DONE), os.path.join(destination, DONE))
@@ -331,14 +368,20 @@ def run_trials(out_dir, configs, cpus, gpus, address):
         Tune's records to out_dir/ray_results.
       configs: every trial of the sweep; those finished in their records
         folder are copied from there and not run, those finished here are
-        copied to their records folder (`sync_records`).
+        copied to their records folder (`sync_records`).  Records made with
+        other settings (`finished`) are replaced when the trial finishes.
       cpus, gpus: resources per trial (TensorFlow gets ``cpus`` threads).
       address: '' for local Ray, else the cluster (see `connect`).
 
     Returns:
       The configs that did not finish (empty when all did): failed, or
       stopped by Ctrl-C.
+
+    Raises:
+      checks.ConfigError: naming --ray_address (`connect`), or --out_dir
+        when a trial folder holds a run of other settings (`check_settings`).
     """
+    check_settings(configs)
     todo = [config for config in configs if not sync_records(config)]
     done_before = len(configs) - len(todo)
     print(

@@ -109,28 +109,38 @@ def record(root_dir, args, resumed_at):
         f.write(json.dumps(entry, sort_keys=True) + "\n")
 
 
-def check_resume(root_dir, args, has_checkpoint):
-    """Raises `checks.ConfigError` if ``args`` would resume another run's checkpoint.
+def differences(root_dir, args):
+    """How ``args`` would change what the run in ``root_dir`` learns.
 
-    Only a checkpointed run with a flags record is checked; the flags of
-    `CHANGEABLE_ON_RESUME` may differ, and a flag of `ADDED_FLAGS` missing
-    from the record counts as its value there.  The message names every flag that
-    differs and the value the run was started with.
+    One ``'--flag=value (the run: value)'`` per flag that differs from the
+    run's record, apart from `CHANGEABLE_ON_RESUME`; a flag of `ADDED_FLAGS`
+    missing from the record counts as its value there.  [] when ``root_dir``
+    holds no record.
     """
-    started = read(root_dir) if has_checkpoint else None
+    started = read(root_dir)
     if started is None:
-        return
+        return []
     now = _recorded(args)
     started = {
         **{name: value for name, value in ADDED_FLAGS.items() if name in now},
         **started,
     }
-    differ = [
+    return [
         f"--{name}={now.get(name, _ABSENT)} (the run: {started.get(name, _ABSENT)})"
         for name in sorted(set(started) | set(now))
         if name not in CHANGEABLE_ON_RESUME
         and started.get(name, _ABSENT) != now.get(name, _ABSENT)
     ]
+
+
+def check_resume(root_dir, args, has_checkpoint):
+    """Raises `checks.ConfigError` if ``args`` would resume another run's checkpoint.
+
+    Only a checkpointed run with a flags record is checked (`differences`);
+    the message names every flag that differs and the value the run was
+    started with.
+    """
+    differ = differences(root_dir, args) if has_checkpoint else []
     if differ:
         raise checks.ConfigError(
             f"--root_dir={root_dir!r} holds a run started with other flags: "

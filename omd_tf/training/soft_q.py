@@ -278,10 +278,7 @@ def make_trainer(root_dir, run_config=None, **changes):
     (`model_health`), and the resolved settings (protocol applied) in
     flags.json.
     """
-    run_config = dataclasses.replace(run_config or SoftQConfig(), **changes)
-    args = protocols.resolve({"root_dir": root_dir, **dataclasses.asdict(run_config)})
-    if args["jit_compile"] is None:
-        args["jit_compile"] = args["num_seeds"] == 1
+    args = resolved_args(root_dir, run_config, **changes)
     _check(args)
     return loop.trainer_for(
         args,
@@ -290,6 +287,18 @@ def make_trainer(root_dir, run_config=None, **changes):
         callbacks=[model_health.AliveRecorder()],
         member_policy_fn=member_policy,
     )
+
+
+def resolved_args(root_dir, run_config=None, **changes):
+    """The settings `make_trainer` runs (and records in flags.json) for these
+    arguments: {flag: value}, root_dir included, the protocol's options and
+    jit_compile filled in; not checked.
+    """
+    run_config = dataclasses.replace(run_config or SoftQConfig(), **changes)
+    args = protocols.resolve({"root_dir": root_dir, **dataclasses.asdict(run_config)})
+    if args["jit_compile"] is None:
+        args["jit_compile"] = args["num_seeds"] == 1
+    return args
 
 
 def member_policy(population, single, member):

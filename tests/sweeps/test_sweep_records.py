@@ -4,11 +4,15 @@ instead of running the trial again."""
 import json
 import os
 
+import pytest
+
 from omd_tf.sweeps import results
 from omd_tf.sweeps import run
+from omd_tf.training import checks
 from omd_tf.training import curves
 from omd_tf.training import member_failures
 from omd_tf.training import run_flags
+from omd_tf.training import soft_q
 
 POINT = dict(agent="omd", num_distractors=16)
 KWARGS = dict(seed=3, num_seeds=2, num_env_steps=2000, protocol="reference", **POINT)
@@ -38,7 +42,7 @@ def _config(out_dir, records_dir, kwargs=KWARGS):
 
 def _write_finished_trial(root_dir):
     """A finished trial's folder as `run._train` leaves it (seed 4 diverged)."""
-    run_flags.write(root_dir, {"root_dir": root_dir, "q_lr": 3e-4, "tau": 0.01})
+    run_flags.write(root_dir, soft_q.resolved_args(root_dir, **KWARGS))
     for name in RECORDS[2:] + NOT_RECORDS:
         path = os.path.join(root_dir, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -116,3 +120,42 @@ def test_records_cut_short_before_the_marker_are_not_a_finished_trial(tmp_path):
     os.remove(os.path.join(config["records_dir"], run.DONE))
     assert not run.sync_records(config)
     assert not os.path.exists(config["root_dir"])
+
+
+def _record_older_preset(root_dir):
+    """Rewrites root_dir's flags.json as the reference preset gave it before
+    Adam's ε was an option (Keras' 1e-7)."""
+    recorded = run_flags.read(root_dir)
+    del recorded["adam_epsilon"]
+    run_flags.write(root_dir, recorded)
+
+
+def test_records_of_an_older_preset_are_not_taken_and_are_replaced(tmp_path):
+    config = _config(tmp_path / "out", tmp_path / "records")
+    _write_finished_trial(config["records_dir"])
+    _record_older_preset(config["records_dir"])
+    assert run.setting_differences(config, config["records_dir"]) == [
+        "--adam_epsilon=1e-08 (the run: 1e-07)"
+    ]
+    assert not run.sync_records(config)
+    assert not os.path.exists(config["root_dir"])
+
+    # The trial re-run under today's preset; seed 4 did not diverge this time.
+    _write_finished_trial(config["root_dir"])
+    os.remove(os.path.join(config["root_dir"], "omd_num_distractors16_s4", member_failures.MARKER))
+    assert run.sync_records(config)
+    assert run.finished(config, config["records_dir"])
+    assert "omd_num_distractors16_s4/diverged.json" not in _files(config["records_dir"])
+
+
+def test_a_trial_folder_of_an_older_preset_stops_the_sweep_naming_it(tmp_path):
+    config = _config(tmp_path / "out", tmp_path / "records")
+    _write_finished_trial(config["root_dir"])
+    _record_older_preset(config["root_dir"])
+    assert not run.finished(config)
+    with pytest.raises(checks.ConfigError) as raised:
+        run.run_trials(str(tmp_path / "out"), [config], 1, 0, "")
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "omd_num_distractors16: --adam_epsilon=1e-08 (the run: 1e-07)" in message
+    assert not os.path.exists(config["records_dir"])
