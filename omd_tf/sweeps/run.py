@@ -1,24 +1,23 @@
 """A sweep's trials on Ray Tune: one trial per grid point, only the unfinished ones.
 
-Each trial trains one grid point's population of seeds with
-`soft_q.train_eval` in ``out_dir/trials/<name>`` and, when it is done, writes
-``trial_done.json`` there (with the final returns of the seeds that did not
-diverge and {seed: env step} of those that did, `member_failures`).  A
-trial is finished when that file exists, records the same training
-arguments, and its flags.json holds the settings those arguments give with
-this code (a protocol preset may have changed since); a re-run launches
-only the others, and a trial stopped half-way resumes from its checkpoint
-(the trainer resumes when its root_dir holds one).  A trial folder holding
-a run of other settings stops the sweep before it starts (it could not
-resume), naming the settings that differ.  With a records folder, a finished trial's records (`RECORDS`,
-`MEMBER_RECORDS` and its marker: the files its figure row is read from, a
-few kB; no checkpoints, summaries or policies) are copied there, and a
-trial whose records are there with the same arguments is copied back
-instead of being run: a figure built over several machines or sessions, or
-kept in version control, is written by the same command.  The trial's own
-log lines (`train_eval`'s progress, diverged members) go to ``TRIAL_LOG``
-in its folder.  This marker, rather than
-`Tuner.restore`, decides what runs: it survives kill -9 of the driver at any moment (Tune's
+Each trial trains one grid point's population of seeds with `soft_q.train_eval`
+in ``out_dir/trials/<name>`` and, when it is done, writes ``trial_done.json``
+there (with the final returns of the seeds that did not diverge and {seed: env
+step} of those that did, `member_failures`). A trial is finished when that file
+exists, records the same training arguments, and its flags.json holds the
+settings those arguments give with this code (a protocol preset may have
+changed since); a re-run launches only the others, and a trial stopped half-way
+resumes from its checkpoint (the trainer resumes when its root_dir holds one).
+A trial folder holding a run of other settings stops the sweep before it starts
+(it could not resume), naming the settings that differ. With a records folder,
+a finished trial's records (`RECORDS`, `MEMBER_RECORDS` and its marker: the
+files its figure row is read from, a few kB; no checkpoints, summaries or
+policies) are copied there, and a trial whose records there are finished (as
+above) is copied back instead of being run: a figure built over several
+machines or sessions, or kept in version control, is written by the same
+command. The trial's own log lines (`train_eval`'s progress, diverged members)
+go to ``TRIAL_LOG`` in its folder. This marker, rather than `Tuner.restore`,
+decides what runs: it survives kill -9 of the driver at any moment (Tune's
 experiment state may be mid-write then), it does not depend on the Tune
 experiment that ran the trial, and a changed flag is seen per trial.
 """
