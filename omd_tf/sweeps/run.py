@@ -77,7 +77,8 @@ def setting_differences(config, root_dir=None):
     differs from what ``config``'s arguments give with this code
     (`run_flags.differences`): e.g. a protocol preset changed since it ran."""
     folder = root_dir or config["root_dir"]
-    return run_flags.differences(folder, soft_q.resolved_args(folder, **config["kwargs"]))
+    now = soft_q.resolved_args(folder, **config["kwargs"])
+    return run_flags.differences(folder, now)
 
 
 def finished(config, root_dir=None):

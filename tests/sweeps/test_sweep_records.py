@@ -142,7 +142,9 @@ def test_records_of_an_older_preset_are_not_taken_and_are_replaced(tmp_path):
 
     # The trial re-run under today's preset; seed 4 did not diverge this time.
     _write_finished_trial(config["root_dir"])
-    os.remove(os.path.join(config["root_dir"], "omd_num_distractors16_s4", member_failures.MARKER))
+    os.remove(
+        os.path.join(config["root_dir"], "omd_num_distractors16_s4", member_failures.MARKER)
+    )
     assert run.sync_records(config)
     assert run.finished(config, config["records_dir"])
     assert "omd_num_distractors16_s4/diverged.json" not in _files(config["records_dir"])
