@@ -3,7 +3,7 @@
     python bin/sweep.py --figure=4_hidden --out_dir=runs/fig4_hidden [--num_seeds=10]
         [--num_env_steps=200000] [--protocol=reference] [--select_q_lr_tau]
         [--ray_address=host:6379] [--cpus_per_trial=1] [--gpus_per_trial=0]
-        [--records_dir=DIR]
+        [--records_dir=DIR] [--so_far]
 
 Each grid point of the figure (see --figure's help for the paper's values)
 is one trial: a population of --num_seeds seeds trained by
@@ -19,7 +19,9 @@ checkpoint) and then writes the figure.  --records_dir=DIR keeps every
 finished trial's records (the few kB its figure row is read from) in DIR
 too, and takes a trial found finished there instead of running it: a figure
 run piece by piece on several machines or sessions, with DIR kept (e.g. in
-version control), is written by the same command.
+version control), is written by the same command.  --so_far runs nothing
+and writes out_dir/figure_<figure>_so_far.csv and .png from the trials
+finished so far, naming the others.
 Local Ray is started by the command; --ray_address joins a cluster, whose
 nodes must have this package installed and see --out_dir.
 """
@@ -79,6 +81,13 @@ flags.DEFINE_boolean(
     False,
     "The paper's selection: run every point at each q_lr × tau and show the "
     "best (6× the trials); otherwise the protocol's q_lr and tau 0.01.",
+)
+flags.DEFINE_boolean(
+    "so_far",
+    False,
+    "Run nothing: write the figure of the trials finished so far with these "
+    "flags' settings (in --out_dir or --records_dir) as "
+    "out_dir/figure_<figure>_so_far.csv and .png, and name the others.",
 )
 flags.DEFINE_list("agents", None, "A subset of the figure's agents (unset: all).")
 flags.DEFINE_list(
@@ -158,11 +167,64 @@ def _configs():
     return points, configs
 
 
+def _write_figure(path, point_by_dir, note=""):
+    """The figure of the finished trials {folder: grid point} as ``path``.csv
+    and .png (and _model_error.png for Figure 5); ``note`` is added to the
+    titles.  Returns what was written, as text; exits 1 if a trial's records
+    lack what the figure shows."""
+    model_error = figures.FIGURES[FLAGS.figure].model_error
+    try:
+        figure_rows = results.rows(
+            point_by_dir, FLAGS.seed, FLAGS.num_seeds, model_error=model_error
+        )
+    except ValueError as err:
+        program = os.path.basename(sys.argv[0])
+        print(f"{program}: cannot write the figure: {err}", file=sys.stderr)
+        sys.exit(1)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    results.write_csv(path + ".csv", figure_rows)
+    results.plot(path + ".png", FLAGS.figure, figure_rows, note)
+    if model_error:
+        results.plot_model_error(
+            path + "_model_error.png", FLAGS.figure, figure_rows, note
+        )
+    written = ".csv, .png and _model_error.png" if model_error else ".csv and .png"
+    points = f"{len(figure_rows)} point" + ("s" if len(figure_rows) != 1 else "")
+    return f"{path}{written} ({points})"
+
+
+def _write_so_far(points, configs):
+    """--so_far: the figure of the trials finished so far; names the others."""
+    folders = [run.finished_folder(trial) for trial in configs]
+    done = {folder: point for folder, point in zip(folders, points) if folder}
+    missing = []
+    for trial, folder in zip(configs, folders):
+        if not folder:
+            differ = run.outdated_settings(trial)
+            note = f" (run with other settings: {'; '.join(differ)})" if differ else ""
+            missing.append(os.path.basename(trial["root_dir"]) + note)
+    if not done:
+        print(
+            f"{os.path.basename(sys.argv[0])}: none of the {len(configs)} trials "
+            f"has finished with these flags' settings; nothing to write.",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+    note = f" ({len(done)} of {len(configs)} points so far)"
+    path = os.path.join(FLAGS.out_dir, f"figure_{FLAGS.figure}_so_far")
+    print(f"figure so far: {_write_figure(path, done, note)}")
+    if missing:
+        print(f"not finished ({len(missing)} of {len(configs)}): {', '.join(missing)}")
+
+
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     try:
         points, configs = _configs()
+        if FLAGS.so_far:
+            _write_so_far(points, configs)
+            return
         unfinished = run.run_trials(
             FLAGS.out_dir,
             configs,
@@ -180,25 +242,9 @@ def main(argv):
             file=sys.stderr,
         )
         sys.exit(2)
-    model_error = figures.FIGURES[FLAGS.figure].model_error
-    try:
-        figure_rows = results.rows(
-            {config["root_dir"]: point for config, point in zip(configs, points)},
-            FLAGS.seed,
-            FLAGS.num_seeds,
-            model_error=model_error,
-        )
-    except ValueError as err:  # A trial's records lack what the figure shows.
-        program = os.path.basename(argv[0])
-        print(f"{program}: cannot write the figure: {err}", file=sys.stderr)
-        sys.exit(1)
     path = os.path.join(FLAGS.out_dir, f"figure_{FLAGS.figure}")
-    results.write_csv(path + ".csv", figure_rows)
-    results.plot(path + ".png", FLAGS.figure, figure_rows)
-    if model_error:
-        results.plot_model_error(path + "_model_error.png", FLAGS.figure, figure_rows)
-    written = ".csv, .png and _model_error.png" if model_error else ".csv and .png"
-    print(f"figure: {path}{written} ({len(figure_rows)} points)")
+    point_by_dir = {config["root_dir"]: point for config, point in zip(configs, points)}
+    print(f"figure: {_write_figure(path, point_by_dir)}")
 
 
 if __name__ == "__main__":

@@ -135,14 +135,15 @@ def _seed_counts(line):
     return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
 
 
-def plot(path, figure, figure_rows):
-    """The figure's PNG: final return vs knob, or eval curves (`Figure.plot`)."""
+def plot(path, figure, figure_rows, note=""):
+    """The figure's PNG: final return vs knob, or eval curves (`Figure.plot`);
+    ``note`` is added to its title."""
     spec = figures.FIGURES[figure]
     if spec.plot == "curves":
         curves.plot(
             path,
             {_label(row, spec.axes): members.curves for row, members in figure_rows},
-            spec.title,
+            spec.title + note,
         )
         return
     knob, *others = spec.axes
@@ -164,17 +165,18 @@ def plot(path, figure, figure_rows):
         )
     ax.set_xticks(range(len(values)), [str(v) for v in values])
     ax.set(xlabel=knob, ylabel="final eval return (mean ± se)")
-    ax.set_title(spec.title, wrap=True)
+    ax.set_title(spec.title + note, wrap=True)
     ax.legend(fontsize="small")
     fig.tight_layout()
     with atomic_file.writing(path, "wb") as f:
         fig.savefig(f, format="png", dpi=100)
 
 
-def plot_model_error(path, figure, figure_rows):
+def plot_model_error(path, figure, figure_rows, note=""):
     """The PNG of the models' next-state MSE vs train steps, one line per row.
 
-    ``figure_rows`` as `rows` returns them with ``model_error=True``.
+    ``figure_rows`` as `rows` returns them with ``model_error=True``; ``note``
+    is added to the title.
     """
     spec = figures.FIGURES[figure]
     curves.plot(
@@ -183,7 +185,7 @@ def plot_model_error(path, figure, figure_rows):
             _label(row, spec.axes): members.model_errors
             for row, members in figure_rows
         },
-        spec.title,
+        spec.title + note,
         xlabel="train steps",
         ylabel="next-state MSE per dimension",
         yscale="log",

@@ -93,6 +93,25 @@ def finished(config, root_dir=None):
     return not setting_differences(config, root_dir)
 
 
+def finished_folder(config):
+    """The folder where ``config``'s trial has finished (`finished`): its
+    root_dir, else its records folder; None when it has in neither."""
+    for folder in (config["root_dir"], config["records_dir"]):
+        if folder and finished(config, folder):
+            return folder
+    return None
+
+
+def outdated_settings(config):
+    """`setting_differences` of the trial's run in its root_dir or, where
+    none differ there, in its records folder: [] for a trial not run yet, or
+    run (or running) with the settings its arguments give today."""
+    differ = setting_differences(config)
+    if not differ and config["records_dir"]:
+        differ = setting_differences(config, config["records_dir"])
+    return differ
+
+
 def check_settings(configs):
     """Raises `checks.ConfigError` if a trial's root_dir holds a run made
     with other settings than its arguments give now (it could not resume).

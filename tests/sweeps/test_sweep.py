@@ -87,6 +87,20 @@ def test_tiny_sweep_interrupted_after_one_trial_resumes_only_the_other(tmp_path)
     }
     assert "1 of 2 trials did not finish" in stderr.strip().splitlines()[-1]
 
+    # --so_far runs nothing: the finished trial's point, the other one named.
+    so_far = _sweep(f"--out_dir={out_dir}", "--so_far", *TINY)
+    stdout, stderr = _communicate(so_far)
+    assert so_far.returncode == 0, stderr
+    (unfinished,) = set(TRIALS) - {os.path.basename(finished_dir)}
+    assert stdout.splitlines() == [
+        f"figure so far: {out_dir}/figure_5_so_far.csv, .png and "
+        f"_model_error.png (1 point)",
+        f"not finished (1 of 2): {unfinished}",
+    ]
+    with open(os.path.join(out_dir, "figure_5_so_far.csv"), newline="") as f:
+        assert [r["trial"] for r in csv.DictReader(f)] == [os.path.basename(finished_dir)]
+    assert len(_done_markers(out_dir)) == 1
+
     second = _sweep(f"--out_dir={out_dir}", *TINY)
     stdout, stderr = _communicate(second)
     assert second.returncode == 0, stderr

@@ -161,3 +161,23 @@ def test_a_trial_folder_of_an_older_preset_stops_the_sweep_naming_it(tmp_path):
     assert "\n" not in message
     assert "omd_num_distractors16: --adam_epsilon=1e-08 (the run: 1e-07)" in message
     assert not os.path.exists(config["records_dir"])
+
+
+def test_the_folder_a_trial_finished_in_and_the_settings_of_one_outdated(tmp_path):
+    config = _config(tmp_path / "out", tmp_path / "records")
+    assert run.finished_folder(config) is None
+    assert run.outdated_settings(config) == []  # Not run yet.
+
+    _write_finished_trial(config["records_dir"])
+    assert run.finished_folder(config) == config["records_dir"]
+    _write_finished_trial(config["root_dir"])
+    assert run.finished_folder(config) == config["root_dir"]
+
+    # Re-running with today's settings in root_dir; the records are older.
+    os.remove(os.path.join(config["root_dir"], run.DONE))
+    _record_older_preset(config["records_dir"])
+    assert run.finished_folder(config) is None
+    older = ["--adam_epsilon=1e-08 (the run: 1e-07)"]
+    assert run.outdated_settings(config) == older
+    _record_older_preset(config["root_dir"])
+    assert run.outdated_settings(config) == older
