@@ -210,7 +210,9 @@ def _write_so_far(points, configs):
             file=sys.stderr,
         )
         sys.exit(1)
-    note = f" ({len(done)} of {len(configs)} points so far)"
+    # Trials, not points: with --select_q_lr_tau a point's row is the best
+    # of its finished q_lr × tau trials.
+    note = f" ({len(done)} of {len(configs)} trials so far)"
     path = os.path.join(FLAGS.out_dir, f"figure_{FLAGS.figure}_so_far")
     print(f"figure so far: {_write_figure(path, done, note)}")
     if missing:
