@@ -40,6 +40,7 @@ from omd_tf import atomic_file
 from omd_tf.sweeps import figures
 from omd_tf.training import checks
 from omd_tf.training import curves
+from omd_tf.training import loop
 from omd_tf.training import member_failures
 from omd_tf.training import model_health
 from omd_tf.training import population
@@ -200,7 +201,6 @@ def _train(tune_config):
     config = tune_config["trial"]
     tf.config.threading.set_intra_op_parallelism_threads(config["threads"])
     tf.config.threading.set_inter_op_parallelism_threads(config["threads"])
-    start = time.monotonic()
     kwargs = config["kwargs"]
     os.makedirs(config["root_dir"], exist_ok=True)
     with _logging_to(os.path.join(config["root_dir"], TRIAL_LOG)):
@@ -215,7 +215,8 @@ def _train(tune_config):
         "kwargs": kwargs,
         "final_returns": finals,
         "diverged": {str(d["seed"]): d["env_step"] for d in diverged},
-        "wall_s": time.monotonic() - start,
+        # The run's own time, over all its resumes (None: not recorded).
+        "wall_s": loop.recorded_train_seconds(config["root_dir"]),
     }
     with atomic_file.writing(os.path.join(config["root_dir"], DONE)) as f:
         json.dump(result, f, indent=1)
@@ -267,7 +268,8 @@ class _Progress(tune.Callback):
 
     def __init__(self, total, done_before, log_path, terminal_fd):
         self._total, self._done = total, done_before
-        self._trial_seconds = []  # Wall time of each trial finished here.
+        # The runs' wall time of each trial finished here whose run recorded it.
+        self._trial_seconds = []
         self._started = {}  # trial_id: time.monotonic() at its start.
         self._slots = 1  # The most trials seen running at once.
         self._log_path = log_path
@@ -283,6 +285,9 @@ class _Progress(tune.Callback):
         self._slots = max(self._slots, running)
 
     def _eta(self, trials, finished_trial):
+        """The `eta_seconds` text, '?' while no finished trial's time is known."""
+        if not self._trial_seconds:
+            return "?"
         now = time.monotonic()
         others = [t for t in trials if t is not finished_trial]
         running = [
@@ -291,17 +296,22 @@ class _Progress(tune.Callback):
             if t.status == t.RUNNING
         ]
         queued = sum(t.status == t.PENDING for t in others)
-        return eta_seconds(
-            sum(self._trial_seconds) / len(self._trial_seconds),
-            running,
-            queued,
-            self._slots,
+        return _duration(
+            eta_seconds(
+                sum(self._trial_seconds) / len(self._trial_seconds),
+                running,
+                queued,
+                self._slots,
+            )
         )
 
     def on_trial_complete(self, iteration, trials, trial, **info):
         self._done += 1
         result = trial.last_result
-        self._trial_seconds.append(result["wall_s"])
+        seconds = result["wall_s"]
+        if seconds is not None:
+            self._trial_seconds.append(seconds)
+        took = "? (not recorded by its run)" if seconds is None else _duration(seconds)
         diverged = result["diverged_seeds"]
         left_out = (
             f" (seeds {', '.join(map(str, diverged))} diverged, left out)"
@@ -311,9 +321,9 @@ class _Progress(tune.Callback):
         self._print(
             f"[{self._done}/{self._total}] {_trial_name(trial)}: final return "
             f"{curves.mean_and_se_text(result['final_returns'])}{left_out} in "
-            f"{_duration(result['wall_s'])}; "
+            f"{took}; "
             f"{100 * self._done // self._total}% done, "
-            f"ETA {_duration(self._eta(trials, trial))}"
+            f"ETA {self._eta(trials, trial)}"
         )
 
     def on_trial_error(self, iteration, trials, trial, **info):

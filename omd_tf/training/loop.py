@@ -5,6 +5,7 @@ import logging
 import os
 import re
 import shutil
+import time
 
 import tensorflow as tf
 from tf_agents.drivers import dynamic_step_driver
@@ -32,6 +33,8 @@ from omd_tf.training import seeds
 _LOG = logging.getLogger(__name__)
 
 CHECKPOINT_DIR = "checkpoints"
+# The checkpoint key of `Trainer.train_seconds`.
+_TRAIN_SECONDS_KEY = "train_seconds/.ATTRIBUTES/VARIABLE_VALUE"
 POLICY_DIR = "policy"
 # Arguments of the training binaries that go to `Trainer` unchanged.
 TRAINER_ARGUMENTS = (
@@ -68,7 +71,8 @@ class Trainer:
     per-step overhead.  Every ``eval_interval`` env steps the eval policy is
     evaluated on ``eval_env`` (CSV + TensorBoard) and a progress line is
     logged; every ``checkpoint_interval`` env steps and at the end, agent,
-    replay buffer and counters are checkpointed and the eval returns so far
+    replay buffer, counters and the training time so far (`train_seconds`)
+    are checkpointed and the eval returns so far
     plotted.  A new `Trainer` on the same ``root_dir`` resumes from the
     newest readable checkpoint (`checkpoints.RunCheckpoints` keeps two).  At
     the end the eval policy is exported with `PolicySaver` to
@@ -218,6 +222,9 @@ class Trainer:
         # Index into the flattened LossInfo of the first non-finite loss, or -1;
         # a population's: 0 once every member has diverged.
         self._nonfinite = tf.Variable(-1, trainable=False)
+        # Wall seconds spent reaching the checkpointed state (see `train_seconds`).
+        self._train_seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False)
+        self._clock_start = None  # (time.monotonic(), seconds) when `run` started.
         self._loss_names = []
         self._failures = (
             None
@@ -230,6 +237,7 @@ class Trainer:
             replay_buffer=self.replay_buffer,
             train_metrics=self._train_metrics,
             last_time_step=self._last_time_step,
+            train_seconds=self._train_seconds,
             **(
                 {}
                 if self._num_members is None
@@ -278,6 +286,14 @@ class Trainer:
         if self._num_members is None:
             return int(self._env_steps.result())
         return int(self._member_steps.numpy())
+
+    @property
+    def train_seconds(self):
+        """Wall seconds, a float, of training that led to the newest
+        checkpoint: summed over resumes (and over the run whose checkpoint
+        `bin/continue_frozen.py` started from), without the time lost after
+        the last checkpoint of an interrupted process (that work is redone)."""
+        return float(self._train_seconds.numpy())
 
     def train_steps(self, time_step, num_steps):
         """``num_steps`` x (one collect env step, one train step), one compiled call.
@@ -505,6 +521,8 @@ class Trainer:
         """Checkpoints with ``time_step``; plots the eval returns so far."""
         for name, value in time_step._asdict().items():
             self._last_time_step[name].assign(value)
+        started, seconds_before = self._clock_start
+        self._train_seconds.assign(seconds_before + time.monotonic() - started)
         try:
             self._checkpoints.save(self.env_steps)
         except checkpoints.CheckpointWriteError as err:
@@ -579,6 +597,7 @@ class Trainer:
         if final_return is not None:
             return final_return
         step = self.env_steps
+        self._clock_start = (time.monotonic(), self.train_seconds)
         if self._flags is not None:
             run_flags.record(self._root_dir, self._flags, step or None)
         for callback in self._callbacks:
@@ -759,6 +778,19 @@ def trainer_for(
         member_policy_fn=member_policy if member_policy_fn else None,
         **{name: args[name] for name in TRAINER_ARGUMENTS},
     )
+
+
+def recorded_train_seconds(root_dir):
+    """`Trainer.train_seconds` of the newest checkpoint in ``root_dir``, a
+    float; None without a checkpoint or for one of older code, which did
+    not record it (before 2026-12-07)."""
+    path = tf.train.latest_checkpoint(os.path.join(root_dir, CHECKPOINT_DIR))
+    if path is None:
+        return None
+    reader = tf.train.load_checkpoint(path)
+    if not reader.has_tensor(_TRAIN_SECONDS_KEY):
+        return None
+    return float(reader.get_tensor(_TRAIN_SECONDS_KEY))
 
 
 def run_and_close(trainer):

@@ -2,6 +2,7 @@
 
 import csv
 import glob
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from omd_tf.sweeps import results
 from omd_tf.sweeps import run
 from omd_tf.training import checks
 from omd_tf.training import curves
+from omd_tf.training import loop
 from omd_tf.training import summaries
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -120,6 +122,10 @@ def test_tiny_sweep_interrupted_after_one_trial_resumes_only_the_other(tmp_path)
     points = [(r["agent"], r["model_hidden_dim"]) for r in rows]
     assert points == [("omd", "1"), ("omd", "3")]
     for row, name in zip(rows, TRIALS):
+        with open(os.path.join(out_dir, "trials", name, run.DONE)) as f:
+            wall_s = json.load(f)["wall_s"]  # The run's own time, resumes summed.
+        assert wall_s > 0
+        assert wall_s == loop.recorded_train_seconds(os.path.join(out_dir, "trials", name))
         members = [os.path.join(out_dir, "trials", name, f"{name}_s{s}") for s in (0, 1)]
         finals = [curves.read(d)[2000] for d in members]  # summarize_runs' layout
         assert curves.group_by_config(members) == {name: members}

@@ -1,12 +1,14 @@
-"""What a run leaves in its root_dir: TensorBoard evals, flags, resumes, re-runs."""
+"""What a run leaves in its root_dir: TensorBoard evals, flags, resumes, re-runs, its time."""
 
 import json
 import os
+import time
 
 import pytest
 
 from omd_tf import training
 from omd_tf.training import curves
+from omd_tf.training import loop
 from omd_tf.training import run_flags
 from omd_tf.training import run_lock
 
@@ -97,3 +99,20 @@ def test_a_run_recorded_before_a_flag_existed_resumes_with_its_old_value(tmp_pat
     resumed.close()
     with pytest.raises(training.ConfigError, match=r"--protocol=reference \(the run: "):
         training.make_trainer(root, num_env_steps=400, protocol="reference", **run)
+
+
+def test_train_seconds_add_up_over_resumes(tmp_path):
+    root = str(tmp_path / "run")
+    assert loop.recorded_train_seconds(root) is None  # No checkpoint yet.
+    run = dict(init_steps=200, eval_interval=200, checkpoint_interval=200, **TINY)
+    start = time.monotonic()
+    training.train_eval(root, num_env_steps=400, **run)
+    first = loop.recorded_train_seconds(root)
+    assert 0 < first <= time.monotonic() - start
+
+    resumed = training.make_trainer(root, num_env_steps=600, **run)
+    assert resumed.train_seconds == first  # Restored with the checkpoint.
+    start = time.monotonic()
+    loop.run_and_close(resumed)
+    second = loop.recorded_train_seconds(root)
+    assert 0 < second - first <= time.monotonic() - start
