@@ -193,6 +193,18 @@ def _write_figure(path, point_by_dir, note=""):
     return f"{path}{written} ({points})"
 
 
+def _unfinished_note(trial):
+    """' (run with other settings: …)' or ' (checkpointed at env step S of
+    N)' for an unfinished trial; '' for one not started."""
+    differ = run.outdated_settings(trial)
+    if differ:
+        return f" (run with other settings: {'; '.join(differ)})"
+    steps = run.checkpointed_env_steps(trial)
+    if steps is None:
+        return ""
+    return f" (checkpointed at env step {steps} of {trial['kwargs']['num_env_steps']})"
+
+
 def _write_so_far(points, configs):
     """--so_far: the figure of the trials finished so far; names the others."""
     folders = [run.finished_folder(trial) for trial in configs]
@@ -200,9 +212,7 @@ def _write_so_far(points, configs):
     missing = []
     for trial, folder in zip(configs, folders):
         if not folder:
-            differ = run.outdated_settings(trial)
-            note = f" (run with other settings: {'; '.join(differ)})" if differ else ""
-            missing.append(os.path.basename(trial["root_dir"]) + note)
+            missing.append(os.path.basename(trial["root_dir"]) + _unfinished_note(trial))
     if not done:
         print(
             f"{os.path.basename(sys.argv[0])}: none of the {len(configs)} trials "

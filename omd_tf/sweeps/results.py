@@ -135,6 +135,12 @@ def _seed_counts(line):
     return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
 
 
+def _title(spec, note):
+    """The figure's title, with ``note`` (e.g. ' (10 of 18 trials so far)')
+    on a line of its own."""
+    return f"{spec.title}\n{note.strip()}" if note else spec.title
+
+
 def plot(path, figure, figure_rows, note=""):
     """The figure's PNG: final return vs knob, or eval curves (`Figure.plot`);
     ``note`` is added to its title."""
@@ -143,7 +149,7 @@ def plot(path, figure, figure_rows, note=""):
         curves.plot(
             path,
             {_label(row, spec.axes): members.curves for row, members in figure_rows},
-            spec.title + note,
+            _title(spec, note),
         )
         return
     knob, *others = spec.axes
@@ -165,7 +171,7 @@ def plot(path, figure, figure_rows, note=""):
         )
     ax.set_xticks(range(len(values)), [str(v) for v in values])
     ax.set(xlabel=knob, ylabel="final eval return (mean ± se)")
-    ax.set_title(spec.title + note, wrap=True)
+    ax.set_title(_title(spec, note))
     ax.legend(fontsize="small")
     fig.tight_layout()
     with atomic_file.writing(path, "wb") as f:
@@ -185,7 +191,7 @@ def plot_model_error(path, figure, figure_rows, note=""):
             _label(row, spec.axes): members.model_errors
             for row, members in figure_rows
         },
-        spec.title + note,
+        _title(spec, note),
         xlabel="train steps",
         ylabel="next-state MSE per dimension",
         yscale="log",

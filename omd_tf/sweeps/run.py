@@ -38,6 +38,7 @@ import tensorflow as tf
 
 from omd_tf import atomic_file
 from omd_tf.sweeps import figures
+from omd_tf.training import checkpoints
 from omd_tf.training import checks
 from omd_tf.training import curves
 from omd_tf.training import loop
@@ -105,12 +106,19 @@ def finished_folder(config):
 
 def outdated_settings(config):
     """`setting_differences` of the trial's run in its root_dir or, where
-    none differ there, in its records folder: [] for a trial not run yet, or
-    run (or running) with the settings its arguments give today."""
-    differ = setting_differences(config)
-    if not differ and config["records_dir"]:
-        differ = setting_differences(config, config["records_dir"])
-    return differ
+    there is none, of its records: [] for a trial not run yet, or run (or
+    running) there with the settings its arguments give today."""
+    if run_flags.read(config["root_dir"]) is None and config["records_dir"]:
+        return setting_differences(config, config["records_dir"])
+    return setting_differences(config)
+
+
+def checkpointed_env_steps(config):
+    """Env steps (per seed) of the newest checkpoint of the trial's run in
+    its root_dir, where it would resume; None without one."""
+    return checkpoints.latest_env_steps(
+        os.path.join(config["root_dir"], loop.CHECKPOINT_DIR)
+    )
 
 
 def check_settings(configs):

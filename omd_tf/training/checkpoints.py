@@ -29,6 +29,13 @@ def _readable(path):
     return None
 
 
+def latest_env_steps(directory):
+    """The env steps of the newest checkpoint in ``directory`` (an int: its
+    number, see `RunCheckpoints.save`), or None without one."""
+    path = tf.train.latest_checkpoint(directory)
+    return None if path is None else int(path.rpartition("-")[2])
+
+
 class RunCheckpoints:
     """`tf.train.CheckpointManager` of one run's trackable state in ``directory``."""
 

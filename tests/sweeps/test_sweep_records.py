@@ -3,8 +3,10 @@ instead of running the trial again."""
 
 import json
 import os
+import shutil
 
 import pytest
+import tensorflow as tf
 
 from omd_tf.sweeps import results
 from omd_tf.sweeps import run
@@ -173,11 +175,26 @@ def test_the_folder_a_trial_finished_in_and_the_settings_of_one_outdated(tmp_pat
     _write_finished_trial(config["root_dir"])
     assert run.finished_folder(config) == config["root_dir"]
 
-    # Re-running with today's settings in root_dir; the records are older.
-    os.remove(os.path.join(config["root_dir"], run.DONE))
+    # Records of an older preset, no run in root_dir: theirs are named.
     _record_older_preset(config["records_dir"])
+    shutil.rmtree(config["root_dir"])
     assert run.finished_folder(config) is None
     older = ["--adam_epsilon=1e-08 (the run: 1e-07)"]
     assert run.outdated_settings(config) == older
+    assert run.checkpointed_env_steps(config) is None
+
+    # Re-running with today's settings in root_dir, checkpointed half-way:
+    # the run there is the trial's, not the older records.
+    _write_finished_trial(config["root_dir"])
+    os.remove(os.path.join(config["root_dir"], run.DONE))
+    manager = tf.train.CheckpointManager(
+        tf.train.Checkpoint(v=tf.Variable(1.0)),
+        os.path.join(config["root_dir"], "checkpoints"),
+        max_to_keep=1,
+    )
+    manager.save(checkpoint_number=1000)
+    assert run.finished_folder(config) is None
+    assert run.outdated_settings(config) == []
+    assert run.checkpointed_env_steps(config) == 1000
     _record_older_preset(config["root_dir"])
     assert run.outdated_settings(config) == older
