@@ -15,6 +15,7 @@ from omd_tf.training import cli
 from omd_tf.training import soft_q
 
 cli.define_flags(soft_q.SoftQConfig)
+cli.define_threads_flag()
 flags.adopt_module_key_flags(cli)
 flags.adopt_module_key_flags(console)
 

@@ -17,6 +17,7 @@ from omd_tf.training import cli
 from omd_tf.training import sac
 
 cli.define_flags(sac.SacConfig)
+cli.define_threads_flag()
 flags.adopt_module_key_flags(cli)
 flags.adopt_module_key_flags(console)
 

@@ -6,6 +6,8 @@ Each binary runs as a subprocess, as a user would start it.
 import dataclasses
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -75,7 +77,7 @@ def test_each_config_field_is_a_flag_with_its_default_and_help(
 ):
     blocks = _flag_blocks(run_binary(binary, "--helpshort").stdout)
     fields = dataclasses.fields(config_class)
-    assert {f.name for f in fields} | {"root_dir", "verbose"} == set(blocks)
+    assert {f.name for f in fields} | {"root_dir", "verbose", "threads"} == set(blocks)
     for field in fields:
         block = blocks[field.name]
         assert block.startswith(" ".join(field.metadata["help"].split())), field.name
@@ -95,6 +97,38 @@ def test_usage_error_is_one_line(tmp_path, run_binary):
         "train_eval.py: error: --agent must be one of omd, mle, vep, got 'dqn'. "
         "(see train_eval.py --helpshort)"
     ]
+
+
+def test_threads_flag_sets_tensorflows_pools_and_refuses_a_negative_count(
+    tmp_path, run_binary
+):
+    result = run_binary("train_eval.py", f"--root_dir={tmp_path}/run", "--threads=-1")
+    assert result.stderr.splitlines() == [
+        "train_eval.py: error: --threads must be 0 (TensorFlow's default) or "
+        "positive, got -1. (see train_eval.py --helpshort)"
+    ]
+    assert not (tmp_path / "run").exists()
+    applied = subprocess.run(
+        [sys.executable, "-c", _THREADS_SCRIPT],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert applied.stdout.split() == ["1", "1"]
+
+
+# Parses --threads=1 as a binary does, applies it, prints TensorFlow's
+# intra- and inter-op thread counts.
+_THREADS_SCRIPT = """
+from absl import flags
+import tensorflow as tf
+from omd_tf.training import cli
+cli.define_threads_flag()
+flags.FLAGS(["binary", "--threads=1"])
+cli.apply_threads()
+print(tf.config.threading.get_intra_op_parallelism_threads(),
+      tf.config.threading.get_inter_op_parallelism_threads())
+"""
 
 
 def test_a_run_is_quiet_and_a_rerun_of_it_does_nothing(tmp_path, run_binary):
