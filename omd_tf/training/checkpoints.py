@@ -36,6 +36,18 @@ def latest_env_steps(directory):
     return None if path is None else int(path.rpartition("-")[2])
 
 
+def latest_variable(directory, name):
+    """The value (a NumPy value) of the variable checkpointed as ``name``
+    (its keyword to `RunCheckpoints`) in the newest checkpoint of
+    ``directory``; None without a checkpoint or where it lacks the variable."""
+    path = tf.train.latest_checkpoint(directory)
+    if path is None:
+        return None
+    reader = tf.train.load_checkpoint(path)
+    key = f"{name}/.ATTRIBUTES/VARIABLE_VALUE"
+    return reader.get_tensor(key) if reader.has_tensor(key) else None
+
+
 class RunCheckpoints:
     """`tf.train.CheckpointManager` of one run's trackable state in ``directory``."""
 

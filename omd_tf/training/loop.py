@@ -33,8 +33,6 @@ from omd_tf.training import seeds
 _LOG = logging.getLogger(__name__)
 
 CHECKPOINT_DIR = "checkpoints"
-# The checkpoint key of `Trainer.train_seconds`.
-_TRAIN_SECONDS_KEY = "train_seconds/.ATTRIBUTES/VARIABLE_VALUE"
 POLICY_DIR = "policy"
 # Arguments of the training binaries that go to `Trainer` unchanged.
 TRAINER_ARGUMENTS = (
@@ -784,13 +782,10 @@ def recorded_train_seconds(root_dir):
     """`Trainer.train_seconds` of the newest checkpoint in ``root_dir``, a
     float; None without a checkpoint or for one of older code, which did
     not record it (before 2026-12-07)."""
-    path = tf.train.latest_checkpoint(os.path.join(root_dir, CHECKPOINT_DIR))
-    if path is None:
-        return None
-    reader = tf.train.load_checkpoint(path)
-    if not reader.has_tensor(_TRAIN_SECONDS_KEY):
-        return None
-    return float(reader.get_tensor(_TRAIN_SECONDS_KEY))
+    seconds = checkpoints.latest_variable(
+        os.path.join(root_dir, CHECKPOINT_DIR), "train_seconds"
+    )
+    return None if seconds is None else float(seconds)
 
 
 def run_and_close(trainer):
