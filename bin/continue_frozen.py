@@ -22,7 +22,6 @@ from omd_tf import console  # First: quiets TensorFlow before it loads.
 
 from absl import app  # pylint: disable=g-bad-import-order
 from absl import flags
-import tensorflow as tf
 
 from omd_tf.training import cli
 from omd_tf.training import curves
@@ -58,8 +57,7 @@ def main(argv):
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     cli.require_positive("extra_env_steps")
     config = run_flags.recorded_config(FLAGS.from_dir, soft_q.SoftQConfig)
-    checkpoints = os.path.join(FLAGS.from_dir, loop.CHECKPOINT_DIR)
-    if config is None or not tf.train.latest_checkpoint(checkpoints):
+    if config is None or loop.checkpointed_env_steps(FLAGS.from_dir) is None:
         raise app.UsageError(
             f"--from_dir={FLAGS.from_dir!r} holds no checkpointed soft-Q run."
         )

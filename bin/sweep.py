@@ -39,6 +39,7 @@ from omd_tf.sweeps import results
 from omd_tf.sweeps import run
 from omd_tf.training import checks
 from omd_tf.training import config
+from omd_tf.training import loop
 from omd_tf.training import protocol
 from omd_tf.training import soft_q
 
@@ -199,7 +200,7 @@ def _unfinished_note(trial):
     differ = run.outdated_settings(trial)
     if differ:
         return f" (run with other settings: {'; '.join(differ)})"
-    steps = run.checkpointed_env_steps(trial)
+    steps = loop.checkpointed_env_steps(trial["root_dir"])
     if steps is None:
         return ""
     return f" (checkpointed at env step {steps} of {trial['kwargs']['num_env_steps']})"

@@ -38,7 +38,6 @@ import tensorflow as tf
 
 from omd_tf import atomic_file
 from omd_tf.sweeps import figures
-from omd_tf.training import checkpoints
 from omd_tf.training import checks
 from omd_tf.training import curves
 from omd_tf.training import loop
@@ -111,14 +110,6 @@ def outdated_settings(config):
     if run_flags.read(config["root_dir"]) is None and config["records_dir"]:
         return setting_differences(config, config["records_dir"])
     return setting_differences(config)
-
-
-def checkpointed_env_steps(config):
-    """Env steps (per seed) of the newest checkpoint of the trial's run in
-    its root_dir, where it would resume; None without one."""
-    return checkpoints.latest_env_steps(
-        os.path.join(config["root_dir"], loop.CHECKPOINT_DIR)
-    )
 
 
 def check_settings(configs):

@@ -106,7 +106,7 @@ def restored_trainer(make_trainer, root_dir, run_config, flag="root_dir"):
     ``root_dir``); a missing checkpoint is found before the trainer is built,
     so nothing is written.
     """
-    if not tf.train.latest_checkpoint(os.path.join(root_dir, loop.CHECKPOINT_DIR)):
+    if loop.checkpointed_env_steps(root_dir) is None:
         raise app.UsageError(f"--{flag}={root_dir!r} has no checkpoint to inspect.")
     try:
         trainer = make_trainer(root_dir, run_config)

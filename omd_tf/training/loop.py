@@ -723,11 +723,10 @@ def trainer_for(
         root_dir that cannot be written or one in use by another live
         process (`run_lock`).
     """
-    checkpoints = os.path.join(args["root_dir"], CHECKPOINT_DIR)
     run_flags.check_resume(
         args["root_dir"],
         args,
-        has_checkpoint=tf.train.latest_checkpoint(checkpoints) is not None,
+        has_checkpoint=checkpointed_env_steps(args["root_dir"]) is not None,
     )
     num_seeds = args.get("num_seeds", 1)
     train_env, eval_env = environments.make_envs(
@@ -776,6 +775,12 @@ def trainer_for(
         member_policy_fn=member_policy if member_policy_fn else None,
         **{name: args[name] for name in TRAINER_ARGUMENTS},
     )
+
+
+def checkpointed_env_steps(root_dir):
+    """Env steps (per seed) of the newest checkpoint of the run in
+    ``root_dir``, where it would resume; None without one."""
+    return checkpoints.latest_env_steps(os.path.join(root_dir, CHECKPOINT_DIR))
 
 
 def recorded_train_seconds(root_dir):

@@ -12,6 +12,7 @@ from omd_tf.sweeps import results
 from omd_tf.sweeps import run
 from omd_tf.training import checks
 from omd_tf.training import curves
+from omd_tf.training import loop
 from omd_tf.training import member_failures
 from omd_tf.training import run_flags
 from omd_tf.training import soft_q
@@ -181,7 +182,7 @@ def test_the_folder_a_trial_finished_in_and_the_settings_of_one_outdated(tmp_pat
     assert run.finished_folder(config) is None
     older = ["--adam_epsilon=1e-08 (the run: 1e-07)"]
     assert run.outdated_settings(config) == older
-    assert run.checkpointed_env_steps(config) is None
+    assert loop.checkpointed_env_steps(config["root_dir"]) is None
 
     # Re-running with today's settings in root_dir, checkpointed half-way:
     # the run there is the trial's, not the older records.
@@ -195,6 +196,6 @@ def test_the_folder_a_trial_finished_in_and_the_settings_of_one_outdated(tmp_pat
     manager.save(checkpoint_number=1000)
     assert run.finished_folder(config) is None
     assert run.outdated_settings(config) == []
-    assert run.checkpointed_env_steps(config) == 1000
+    assert loop.checkpointed_env_steps(config["root_dir"]) == 1000
     _record_older_preset(config["root_dir"])
     assert run.outdated_settings(config) == older
